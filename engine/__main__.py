@@ -1,0 +1,7 @@
+"""``python -m engine`` runs the ``photogan`` command."""
+
+import sys
+
+from engine.cli import main
+
+sys.exit(main())

@@ -1,0 +1,177 @@
+"""The public engine surface used by both front ends (the CLI and the Qt GUI).
+
+Everything a user can do goes through here; front ends never reach into tasks, models or
+imaging directly. Arrays handed to front ends for display are RGB uint8 ``(H, W, 3)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from engine import backend, batch
+from engine.batch import BatchResult, PlanItem, RunSettings
+from engine.errors import UsageError, WeightsMissingError
+from engine.events import CancelToken, ItemResult, ProgressFn, no_progress
+from engine.imaging import color, io
+from engine.tasks.registry import RunContext, all_tasks, get_task
+
+__all__ = [
+    "BatchResult", "CancelToken", "ItemResult", "PlanItem", "RunSettings",
+    "describe_tasks", "describe_task", "plan", "run_batch", "generate", "info",
+    "load_display", "probe", "process_array", "supported_extensions",
+]
+
+
+def describe_tasks() -> list[dict]:
+    """Every task as JSON-ready dicts (id, title, description, kind, params, weights)."""
+    return [t.describe() for t in all_tasks()]
+
+
+def describe_task(task_id: str) -> dict:
+    """One task's description; ``UsageError`` for an unknown id."""
+    return get_task(task_id).describe()
+
+
+def parse_options(task_id: str, given: dict) -> dict:
+    """Validate options for a task (strings or typed values) and fill in defaults."""
+    return get_task(task_id).parse_options(given)
+
+
+def plan(inputs: Iterable[Path | str], task_id: str, settings: RunSettings) -> list[PlanItem]:
+    """Expand inputs and decide each output path (see ``engine.batch.plan``)."""
+    return batch.plan(inputs, get_task(task_id), settings)
+
+
+def run_batch(
+    items: list[PlanItem],
+    task_id: str,
+    options: dict,
+    settings: RunSettings,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> BatchResult:
+    """Run a planned batch. ``options`` may be raw; they are validated here.
+
+    Raises:
+        UsageError: bad options or a task that cannot run (e.g. missing weights).
+    """
+    task = get_task(task_id)
+    opts = task.parse_options(options)
+    _require_weights(task_id, opts)
+    if task.kind != "image":
+        raise UsageError(f"Task '{task_id}' generates images; use generate() instead.")
+    backend.configure(settings.device)
+    return batch.run(items, task, opts, settings, progress, cancel)
+
+
+def generate(
+    task_id: str,
+    options: dict,
+    settings: RunSettings,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> list[Path]:
+    """Run a ``generate`` task (e.g. ``sample``) writing into ``settings.out_dir``."""
+    task = get_task(task_id)
+    opts = task.parse_options(options)
+    _require_weights(task_id, opts)
+    backend.configure(settings.device)
+    batch.ensure_out_dir(settings.out_dir)
+    ctx = RunContext(progress, cancel or CancelToken(), settings.tile, settings.device)
+    return task.generate(opts, settings.out_dir, ctx)
+
+
+def _require_weights(task_id: str, options: dict) -> None:
+    problem = get_task(task_id).weights_status(options)
+    if problem:
+        raise WeightsMissingError(problem)
+
+
+def process_array(
+    task_id: str,
+    rgb: np.ndarray,
+    options: dict,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    tile: int = 0,
+) -> np.ndarray:
+    """Run a task on an RGB uint8 ``(H, W, 3)`` array (GUI previews); returns RGB uint8."""
+    task = get_task(task_id)
+    opts = task.parse_options(options)
+    _require_weights(task_id, opts)
+    image = io.Image(pixels=rgb.astype(np.float32) / 255.0)
+    ctx = RunContext(progress, cancel or CancelToken(), tile)
+    return color.to_display(task.process(image, opts, ctx).pixels)
+
+
+def load_display(path: Path | str, max_side: int = 0) -> np.ndarray:
+    """Read a photo for display: RGB uint8 ``(H, W, 3)``, downscaled so the long side is at
+    most ``max_side`` (0 keeps full size). Raises ``ImageReadError`` with a sentence."""
+    image = io.read(Path(path))
+    pixels = image.pixels
+    long_side = max(pixels.shape[:2])
+    if max_side and long_side > max_side:
+        from engine.imaging.resample import resize_area
+
+        pixels = resize_area(pixels, max_side / long_side)
+    return color.to_display(pixels)
+
+
+def probe(path: Path | str) -> tuple[int, int]:
+    """``(width, height)`` from the file header without decoding; raises ``ImageReadError``."""
+    return io.probe(Path(path))
+
+
+def supported_extensions() -> list[str]:
+    """File extensions the queue accepts, lower case with the dot."""
+    return sorted(io.READ_EXTENSIONS)
+
+
+def info() -> dict:
+    """Backend, library versions and devices (imports the Keras backend)."""
+    return backend.describe()
+
+
+# --- model store ---------------------------------------------------------------------------
+
+def list_models(task: str | None = None) -> list[dict]:
+    """Stored models as dicts: id, task, title, source, arch, scale, size_mb, default, card."""
+    from engine.store import catalog
+
+    return [_model_row(m) for m in catalog.list_models(task)]
+
+
+def _model_row(manifest) -> dict:
+    path = manifest.weights_path
+    size = path.stat().st_size / 2**20 if path.is_file() else 0.0
+    return {"id": manifest.id, "task": manifest.task, "title": manifest.title,
+            "source": manifest.source, "arch": manifest.arch, "scale": manifest.scale,
+            "size_mb": round(size, 2), "default": manifest.default, "card": manifest.card,
+            "folder": str(manifest.folder)}
+
+
+def verify_model(model_id: str) -> None:
+    """Check a model's checksum and that it builds; raises ``ModelError`` with the problem."""
+    from engine.store import catalog
+    from engine.store.loader import load_model
+
+    load_model(catalog.get(model_id))
+
+
+def import_model(path: Path | str, task: str, name: str = "") -> dict:
+    """Import a model file into the user store for ``task``; returns its row."""
+    from engine.store.importers import import_file
+
+    return _model_row(import_file(Path(path), task, name))
+
+
+def remove_model(model_id: str) -> None:
+    """Delete a user model (shipped models cannot be removed)."""
+    from engine.store import catalog
+    from engine.store.loader import clear_cache
+
+    catalog.remove(model_id)
+    clear_cache()

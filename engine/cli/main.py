@@ -1,0 +1,72 @@
+"""Argument parsing, exit codes and error reporting shared by every sub-command.
+
+Exit status: 0 all done or skipped; 1 some inputs failed; 2 bad usage; 3 no input images;
+130 cancelled with Ctrl-C. Expected errors print one line; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable
+
+from engine import __version__
+from engine.errors import PhotoGANError, UsageError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_INPUT, EXIT_CANCELLED = 0, 1, 2, 3, 130
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def command(setup: Callable[[argparse._SubParsersAction], None]):
+    """Register a function that adds one sub-command (and sets ``handler``) to the parser."""
+    _COMMANDS.append(setup)
+    return setup
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit status 2 with one clear line
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"photogan: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``photogan`` parser with every registered sub-command."""
+    from engine.cli import commands  # noqa: F401  (registers the sub-commands)
+
+    parser = _Parser(prog="photogan", description="Fix and transform photos with GANs.")
+    parser.add_argument("--version", action="version", version=f"photogan {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for setup in _COMMANDS:
+        setup(subs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``photogan`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        _report(exc, args.debug)
+        return EXIT_USAGE
+    except PhotoGANError as exc:
+        _report(exc, args.debug)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        sys.stderr.write("photogan: cancelled.\n")
+        return EXIT_CANCELLED
+
+
+def _report(exc: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(exc)
+    sys.stderr.write(f"photogan: error: {exc}\n")

@@ -1,0 +1,71 @@
+"""The base of every image-to-image task backed by a stored generator (deblur, upscale,
+photo<->painting): model selection, the weights check, and tiled inference."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from engine.errors import WeightsMissingError
+from engine.imaging.image import Image
+from engine.inference import GENERATOR_BYTES_PER_PIXEL, make_predictor
+from engine.store import catalog
+from engine.store.loader import load_model
+from engine.store.manifest import Manifest
+from engine.tasks.common import process_tiled
+from engine.tasks.params import Param
+from engine.tasks.registry import RunContext, Task
+
+MODEL_HELP = "Model from the store to use (`photogan models list`); empty for the default."
+
+
+class ModelTask(Task):
+    """An image task running a stored generator over tiles.
+
+    Subclasses set ``id``, ``title``, ``description``, ``extra_params`` and ``overlap`` (the
+    context in input pixels each tile gets; large enough for the network's receptive field to
+    make seams invisible) and may override ``finish`` to post-process the model output.
+    """
+
+    extra_params: ClassVar[tuple[Param, ...]] = ()
+    overlap: ClassVar[int] = 32
+    max_tile: ClassVar[int] = 512
+
+    @property
+    def params(self) -> tuple[Param, ...]:  # type: ignore[override]
+        names = tuple(m.id for m in catalog.list_models(self.id))
+        default = catalog.find(self.id)
+        model = Param("model", "str", default.id if default else "", MODEL_HELP, choices=names)
+        return (model, *self.extra_params)
+
+    def manifest(self, options: dict | None = None) -> Manifest | None:
+        """The model these options select (``None`` when the task has none)."""
+        return catalog.find(self.id, (options or {}).get("model", ""))
+
+    def weights_status(self, options: dict | None = None) -> str | None:
+        if self.manifest(options) is None:
+            return (f"Task '{self.id}' has no trained model installed. Import one with "
+                    f"`photogan models import FILE --task {self.id}` or train one with "
+                    "`photogan train`.")
+        return None
+
+    def output_scale(self, options: dict) -> float:
+        manifest = self.manifest(options)
+        return float(manifest.scale) if manifest else 1.0
+
+    def process(self, image: Image, options: dict, ctx: RunContext) -> Image:
+        manifest = self.manifest(options)
+        if manifest is None:
+            raise WeightsMissingError(self.weights_status(options))
+        model = load_model(manifest)
+        predict = make_predictor(model, manifest.input_range, manifest.output_range)
+        result = process_tiled(
+            image, predict, ctx, scale=manifest.scale, overlap=self.overlap,
+            multiple=max(1, manifest.size_multiple),
+            bytes_per_pixel=GENERATOR_BYTES_PER_PIXEL * manifest.scale ** 2,
+            max_tile=self.max_tile,
+        )
+        return self.finish(image, result, options, ctx)
+
+    def finish(self, source: Image, result: Image, options: dict, ctx: RunContext) -> Image:
+        """Post-process the model output (default: unchanged)."""
+        return result

@@ -1,0 +1,28 @@
+"""``photo2monet`` and ``monet2photo``: CycleGAN generators between photos and paintings.
+
+The names follow the CycleGAN paper's monet2photo data set, whose official generators users can
+import. What a shipped model was trained on is stated in its model card, shown with the task.
+"""
+
+from __future__ import annotations
+
+from engine.tasks.model_task import ModelTask
+from engine.tasks.registry import register
+
+
+@register
+class PhotoToPainting(ModelTask):
+    id = "photo2monet"
+    title = "Photo to painting"
+    description = ("Repaints a photo in a painter's style with a CycleGAN generator; the "
+                   "model card says which paintings it learned from.")
+    overlap = 64
+
+
+@register
+class PaintingToPhoto(ModelTask):
+    id = "monet2photo"
+    title = "Painting to photo"
+    description = ("Turns a painting into a photo-like image with a CycleGAN generator; the "
+                   "model card says which paintings it learned from.")
+    overlap = 64

@@ -1,0 +1,1 @@
+"""PhotoGAN desktop front end (PySide6). Talks only to ``engine.api``."""
