@@ -22,7 +22,7 @@ test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 demo: $(STAMP)
-	$(BIN)/python -m engine.demo
+	$(BIN)/python -m engine.cli.demo
 
 clean:
 	rm -rf $(VENV) build dist demo_output .pytest_cache .ruff_cache

@@ -30,8 +30,9 @@ What ``write`` keeps, per output format (everything else is dropped):
   mode, so grey is stored as equal RGB channels.
 - BMP: 8-bit grey or RGB only; no metadata, no alpha.
 
-Never kept: XMP, IPTC, PNG text chunks, the EXIF thumbnail, and for 16-bit inputs written to
-JPEG/WebP/BMP the low 8 bits.
+Never kept: XMP, IPTC, PNG text chunks, the EXIF thumbnail, an ICC profile whose colour space
+does not match the output (a CMYK profile, an RGB profile on a grey output), and for 16-bit
+inputs written to JPEG/WebP/BMP the low 8 bits.
 
 Writes are atomic: a ``.<name>.<random>.partial`` file in the output folder, fsync, then
 ``os.replace``; a failed write leaves no partial file behind.
@@ -45,7 +46,7 @@ import os
 import secrets
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -213,7 +214,7 @@ def read(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image
     path = Path(path)
     name = path.name
     with _open(path) as fh:
-        data = _read_all(name, fh)
+        data = _read_all(path, fh)
     header = _read_header(name, BytesIO(data))
     _check_size(name, header.width, header.height, max_pixels)
     pixels, alpha, grey, depth = _decode(name, data, header)
@@ -255,7 +256,8 @@ def write(
     """
     path = Path(path)
     fmt = _output_format(path, format)
-    if not 1 <= int(quality) <= 100:
+    quality = int(quality)
+    if not 1 <= quality <= 100:
         raise UsageError(f"quality must be between 1 and 100, got {quality}.")
     _refuse_source(image, path)
     _make_folder(path)
@@ -264,44 +266,33 @@ def write(
             f"cannot write {path}: a folder with that name exists; choose another output name."
         )
     encoder = _ENCODERS[fmt]
-    _atomic_write(path, fmt, lambda fh: encoder(image, fh, int(quality)))
+    _atomic_write(path, fmt, lambda fh: encoder(image, fh, quality))
     return path
 
 
 # --- reading: files and headers --------------------------------------------------------------
 
 
-class _open:  # noqa: N801 - used like the builtin open()
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator[BinaryIO]:
     """Open ``path`` for reading, turning every file problem into an ``ImageReadError``."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> BinaryIO:
-        path, name = self.path, self.path.name
-        suffix = path.suffix.lower()
-        if suffix not in READ_EXTENSIONS:
-            kind = f"'{suffix}' files" if suffix else "files without an extension"
-            raise ImageReadError(
-                f"{name}: {kind} are not supported; convert it to {_READABLE} first."
-            )
-        if path.is_dir():
-            raise ImageReadError(
-                f"{name}: this is a folder, not an image file; add the folder itself to read "
-                "the images inside it."
-            )
-        try:
-            self.fh = open(path, "rb")  # noqa: SIM115 - closed in __exit__
-            empty = os.fstat(self.fh.fileno()).st_size == 0
-        except OSError as exc:
-            raise _file_error(path, exc) from exc
-        if empty:
-            self.fh.close()
+    name, suffix = path.name, path.suffix.lower()
+    if suffix not in READ_EXTENSIONS:
+        kind = f"'{suffix}' files" if suffix else "files without an extension"
+        raise ImageReadError(f"{name}: {kind} are not supported; convert it to {_READABLE} first.")
+    if path.is_dir():
+        raise ImageReadError(
+            f"{name}: this is a folder, not an image file; add the folder itself to read the "
+            "images inside it."
+        )
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the with block below
+    except OSError as exc:
+        raise _file_error(path, exc) from exc
+    with fh:
+        if os.fstat(fh.fileno()).st_size == 0:
             raise ImageReadError(f"{name}: the file is empty (0 bytes); copy or export it again.")
-        return self.fh
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.fh.close()
+        yield fh
 
 
 def _file_error(path: Path, exc: OSError) -> ImageReadError:
@@ -313,14 +304,11 @@ def _file_error(path: Path, exc: OSError) -> ImageReadError:
     return ImageReadError(f"{path.name}: cannot read the file ({reason}); copy it to a local disk.")
 
 
-def _read_all(name: str, fh: BinaryIO) -> bytes:
+def _read_all(path: Path, fh: BinaryIO) -> bytes:
     try:
         return fh.read()
     except OSError as exc:
-        reason = (exc.strerror or type(exc).__name__).lower()
-        raise ImageReadError(
-            f"{name}: cannot read the file ({reason}); copy it to a local disk."
-        ) from exc
+        raise _file_error(path, exc) from exc
 
 
 def _read_header(name: str, fh: BinaryIO) -> _Header:
@@ -392,8 +380,8 @@ def _refuse_other_formats(name: str, head: bytes) -> None:
         kind = "an AVIF" if head[8:12] in (b"avif", b"avis") else "a HEIC/HEIF or video"
     if kind:
         raise ImageReadError(
-            f"{name}: this is {kind} file, which PhotoGAN does not read (whatever its "
-            f"extension); convert it to {_READABLE} first."
+            f"{name}: this is {kind} file, which is not supported (whatever its extension); "
+            f"convert it to {_READABLE} first."
         )
 
 

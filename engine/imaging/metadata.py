@@ -49,6 +49,7 @@ _TIFF_TEXT_TAGS = (0x010F, 0x0110, 0x013B, 0x8298)
 _PLACEHOLDER = {65000: EXIF_IFD, 65001: GPS_IFD}
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TAIL = 1 << 20
 _EXIF_HEADER = b"Exif\x00\x00"
 
 
@@ -254,11 +255,33 @@ def png_chunks(fh: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
 
 
 def png_exif(fh: BinaryIO) -> bytes | None:
-    """Raw EXIF from a PNG's ``eXIf`` chunk, wherever it is (Pillow only sees it before IDAT)."""
+    """Raw EXIF from a PNG's ``eXIf`` chunk, without reading a large file whole.
+
+    Chunks are walked up to the first IDAT. An ``eXIf`` after the image data (allowed, and
+    missed by Pillow) sits near the end, so only the last MiB is searched, CRC-checked.
+    """
+    idat = None
     for ctype, start, length in png_chunks(fh):
         if ctype == b"eXIf":
             fh.seek(start + 8)
             return clean_exif(fh.read(length))
+        if ctype == b"IDAT":
+            idat = start
+            break
+    if idat is None:
+        return None
+    size = fh.seek(0, io.SEEK_END)
+    fh.seek(max(idat, size - _PNG_TAIL))
+    tail = fh.read()
+    at = tail.rfind(b"eXIf")
+    while at >= 4:
+        (length,) = struct.unpack_from(">I", tail, at - 4)
+        end = at + 4 + length
+        if end + 4 <= len(tail):
+            (crc,) = struct.unpack_from(">I", tail, end)
+            if crc == zlib.crc32(tail[at:end]) & 0xFFFFFFFF:
+                return clean_exif(tail[at + 4 : end])
+        at = tail.rfind(b"eXIf", 0, at)
     return None
 
 
@@ -329,8 +352,9 @@ def tifffile_metadata(exif: bytes | None) -> dict:
 def add_tiff_sub_ifds(tiff: bytes, exif: bytes | None) -> bytes:
     """Append the Exif and GPS IFDs of raw EXIF to a TIFF written with ``tifffile_metadata``.
 
-    The placeholder entries in IFD0 are renamed to the pointer tags, pointed at the appended
-    IFDs, and IFD0's entries re-sorted by tag number as the TIFF spec requires.
+    The placeholder entries in IFD0 are renamed to the pointer tags and pointed at the
+    appended IFDs (a sub-IFD Pillow cannot serialise is left out with its entry), then IFD0's
+    entries are re-sorted by tag number as the TIFF spec requires.
     """
     buf = bytearray(tiff)
     bo, offset, entries = _ifd0(buf)
@@ -338,22 +362,30 @@ def add_tiff_sub_ifds(tiff: bytes, exif: bytes | None) -> bytes:
         return tiff
     source = PILImage.Exif()
     source.load(exif)
+    records = []
     for tag, _typ, _count, pos in entries:
+        record = bytearray(buf[pos : pos + 12])
         pointer = _PLACEHOLDER.get(tag)
-        if pointer is None:
-            continue
-        if len(buf) % 2:
-            buf += b"\x00"  # IFDs start on a word boundary
-        ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=bytes(buf[:8]), group=pointer)
-        for key, value in sub_ifd(source, pointer).items():
-            ifd[key] = value
-        start = len(buf)
-        buf += ifd.tobytes(start)
-        struct.pack_into(bo + "H", buf, pos, pointer)
-        struct.pack_into(bo + "I", buf, pos + 8, start)
-    records = sorted(
-        (bytes(buf[pos : pos + 12]) for *_, pos in entries),
-        key=lambda rec: struct.unpack_from(bo + "H", rec)[0],
-    )
+        if pointer is not None:
+            start = len(buf) + len(buf) % 2  # IFDs start on a word boundary
+            try:
+                blob = _serialise_ifd(source, pointer, bytes(buf[:8]), start)
+            except Exception:  # a tag Pillow cannot write: drop this sub-IFD
+                continue
+            buf += b"\x00" * (start - len(buf)) + blob
+            struct.pack_into(bo + "HHII", record, 0, pointer, _LONG, 1, start)
+        records.append(bytes(record))
+    records.sort(key=lambda rec: struct.unpack_from(bo + "H", rec)[0])
+    (next_ifd,) = struct.unpack_from(bo + "I", buf, offset + 2 + 12 * len(entries))
+    struct.pack_into(bo + "H", buf, offset, len(records))
     buf[offset + 2 : offset + 2 + 12 * len(records)] = b"".join(records)
+    struct.pack_into(bo + "I", buf, offset + 2 + 12 * len(records), next_ifd)
     return bytes(buf)
+
+
+def _serialise_ifd(source: PILImage.Exif, pointer: int, header: bytes, start: int) -> bytes:
+    """The Exif or GPS IFD of ``source`` as bytes valid at file offset ``start``."""
+    ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=header, group=pointer)
+    for key, value in sub_ifd(source, pointer).items():
+        ifd[key] = value
+    return ifd.tobytes(start)

@@ -15,8 +15,8 @@ def photogan(tmp_path):
     """Run ``photogan ARGS...``; returns the CompletedProcess (text mode)."""
     env = dict(os.environ, PHOTOGAN_HOME=str(tmp_path / "home"), KERAS_BACKEND="tensorflow")
 
-    def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    def run(*args: str, timeout: float = 300, backend: str = "tensorflow"):
         return subprocess.run(photogan_cmd() + [str(a) for a in args], capture_output=True,
-                              text=True, env=env, timeout=timeout)
+                              text=True, env=dict(env, KERAS_BACKEND=backend), timeout=timeout)
 
     return run
