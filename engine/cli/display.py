@@ -71,6 +71,7 @@ class RichDisplay:
         self.overall = None
         self.current = None
         self._items_done = 0
+        self._name = ""
 
     def __enter__(self) -> RichDisplay:
         self.bars.__enter__()
@@ -84,7 +85,7 @@ class RichDisplay:
             self._on_batch(event)
         elif self.current is not None and event.total:
             self.bars.update(self.current, completed=event.done, total=event.total,
-                             description=self._label(event))
+                             description=f"{self._name} ({event.stage})")
             if self.overall is not None:
                 self.bars.update(self.overall, completed=self._items_done + event.fraction)
 
@@ -93,7 +94,8 @@ class RichDisplay:
             self.overall = self.bars.add_task("All files", total=event.total)
             self.current = self.bars.add_task("", total=1)
         if event.data.get("event") == "start":
-            self.bars.update(self.current, completed=0, total=1, description=event.message[:40])
+            self._name = _short(event.message)
+            self.bars.update(self.current, completed=0, total=1, description=self._name)
             return
         self._items_done = event.done
         self.bars.update(self.overall, completed=event.done)
@@ -101,10 +103,11 @@ class RichDisplay:
         if result.status != "done":
             self.console.print(item_line(event.item or 0, event.total, result), markup=False)
 
-    @staticmethod
-    def _label(event: Progress) -> str:
-        name = event.message[:28] if event.message else event.stage
-        return f"{name} ({event.stage})"
+
+
+def _short(name: str, width: int = 28) -> str:
+    """A file name cut to ``width`` characters with an ellipsis in the middle."""
+    return name if len(name) <= width else name[: width // 2 - 1] + "…" + name[-(width // 2):]
 
 
 def make_display(force_plain: bool = False):
