@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.errors import Cancelled, ImageWriteError, PhotoGANError, UsageError
+from engine.errors import Cancelled, PhotoGANError, UsageError
 from engine.events import CancelToken, ItemResult, Progress, ProgressFn, no_progress
 from engine.imaging import io
 from engine.tasks.registry import RunContext, Task
@@ -281,14 +281,4 @@ def _name_file(message: str, source: Path) -> str:
 
 def ensure_out_dir(out_dir: Path) -> None:
     """Create the output folder or raise a user-facing ``ImageWriteError``."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ImageWriteError(
-            f"Cannot create the output folder {out_dir}: {exc.strerror or exc}; "
-            "choose a folder you can write to."
-        ) from None
-    if not os.access(out_dir, os.W_OK):
-        raise ImageWriteError(
-            f"Cannot write to the output folder {out_dir}; choose a folder you can write to."
-        )
+    io.make_folder(out_dir)

@@ -2,7 +2,7 @@
 
 ``call_in_pool(fn, *args, tag=..., on_done=..., on_error=...)`` runs ``fn(*args)`` on a small
 shared ``QThreadPool``; ``on_done(tag, result)`` or ``on_error(tag, message)`` is called in the UI
-thread. Pass bound methods of ``QObject``\\ s so that a closed window never receives a late
+thread. Pass bound methods of QObjects so that a closed window never receives a late
 answer. Long engine work (batches, previews) goes through ``gui.worker``.
 """
 

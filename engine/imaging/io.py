@@ -43,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -58,6 +57,7 @@ import tifffile
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
+from engine.atomic import write_atomic
 from engine.errors import (
     ImageReadError,
     ImageTooLargeError,
@@ -260,7 +260,7 @@ def write(
     if not 1 <= quality <= 100:
         raise UsageError(f"quality must be between 1 and 100, got {quality}.")
     _refuse_source(image, path)
-    _make_folder(path)
+    make_folder(path.parent)
     if path.is_dir():
         raise ImageWriteError(
             f"cannot write {path}: a folder with that name exists; choose another output name."
@@ -608,8 +608,8 @@ def _same_file(a: Path, b: Path) -> bool:
             return False
 
 
-def _make_folder(path: Path) -> None:
-    folder = path.parent
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` (and parents) or raise a user-facing ``ImageWriteError``."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:
@@ -625,28 +625,19 @@ def _make_folder(path: Path) -> None:
 
 
 def _atomic_write(path: Path, fmt: str, encode: Callable[[BinaryIO], None]) -> None:
-    """Encode into a hidden temp file in the target folder, fsync, then rename over ``path``."""
-    temp = path.with_name(f".{path.name[:120]}.{secrets.token_hex(4)}.partial")
+    """``atomic.write_atomic`` with its failures turned into ``ImageWriteError`` sentences."""
     try:
-        with open(temp, "xb") as fh:
-            encode(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, path)
-    except BaseException as exc:
-        temp.unlink(missing_ok=True)
-        if isinstance(exc, PhotoGANError):
-            raise
-        if isinstance(exc, OSError):
-            raise ImageWriteError(_write_os_message(path, exc)) from exc
-        if isinstance(exc, Exception):
-            detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
-            raise ImageWriteError(
-                f"cannot write {path}: the {fmt} encoder failed ({detail or type(exc).__name__});"
-                " try another output format."
-            ) from exc
+        write_atomic(path, encode)
+    except PhotoGANError:
         raise
-    _fsync_folder(path.parent)
+    except OSError as exc:
+        raise ImageWriteError(_write_os_message(path, exc)) from exc
+    except Exception as exc:
+        detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
+        raise ImageWriteError(
+            f"cannot write {path}: the {fmt} encoder failed ({detail or type(exc).__name__});"
+            " try another output format."
+        ) from exc
 
 
 def _write_os_message(path: Path, exc: OSError) -> str:
@@ -658,20 +649,6 @@ def _write_os_message(path: Path, exc: OSError) -> str:
     else:
         advice = "choose another output folder"
     return f"cannot write {path}: {reason}; {advice}."
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable where the OS allows opening folders (not on Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _pil_image(image: Image, keep_alpha: bool) -> PILImage.Image:

@@ -24,11 +24,8 @@ def save_weights(model, path: Path, float16: bool = False) -> Path:
             value = value.astype(np.float16)
         arrays[f"{i:04d}:{var.path}"] = value
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-
-    return write_atomic(Path(path), write)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(Path(path), lambda fh: np.savez(fh, **arrays))
 
 
 def load_weights(model, path: Path) -> None:
