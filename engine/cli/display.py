@@ -35,6 +35,8 @@ class PlainDisplay:
         if event.stage == "batch" and event.data.get("event") == "done":
             print(item_line(event.item or 0, event.total, event.data["result"]),
                   file=self.stream, flush=True)
+        elif event.stage == "eval":
+            print(f"  [{event.done}/{event.total}] {event.message}", file=self.stream, flush=True)
         elif event.stage in ("iterations", "steps", "generate") and event.done == event.total:
             print(f"  {event.stage}: {event.done}/{event.total} {event.message}",
                   file=self.stream, flush=True)

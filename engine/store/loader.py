@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import warnings
 
 from engine import backend
@@ -36,7 +38,8 @@ def _build(manifest: Manifest):
     from engine.store.weights import load_weights
 
     try:
-        model = build(manifest.arch, **manifest.config)
+        with _inference_precision(keras):
+            model = build(manifest.arch, **manifest.config)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"Model '{manifest.id}' has an unusable architecture "
                          f"({manifest.arch}, {manifest.config}): {exc}") from None
@@ -53,6 +56,27 @@ def _build(manifest: Manifest):
     else:
         load_weights(model, manifest.weights_path)
     return model
+
+
+def use_mixed_precision() -> bool:
+    """Half-precision compute (float32 weights) on a GPU; ``PHOTOGAN_MIXED_PRECISION=0|1``
+    overrides the automatic choice."""
+    forced = os.environ.get("PHOTOGAN_MIXED_PRECISION")
+    if forced in ("0", "1"):
+        return forced == "1"
+    return backend.has_gpu()
+
+
+@contextlib.contextmanager
+def _inference_precision(keras):
+    """Build under the ``mixed_float16`` policy when ``use_mixed_precision()``, then restore."""
+    previous = keras.config.dtype_policy()
+    if use_mixed_precision():
+        keras.config.set_dtype_policy("mixed_float16")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def clear_cache() -> None:

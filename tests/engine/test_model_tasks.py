@@ -111,3 +111,21 @@ def test_display_array_is_rgb(store):
     out = api.process_array("sharpen", arr, {"amount": 0})
     assert out.dtype == np.uint8 and out[4, 4, 0] == 200 and out[4, 4, 2] == 0
     assert color.to_display(np.ones((2, 2, 3), np.float32)).max() == 255
+
+
+def test_mixed_precision_inference_path(store, monkeypatch):
+    """The GPU path (float16 compute, float32 weights) builds, loads and stays close."""
+    from engine.store.loader import clear_cache
+
+    tiny_model("deblur", "tiny")
+    image = _image(32, 32)
+    task = get_task("deblur")
+    full = task.process(image, task.parse_options({}), RunContext()).pixels
+    monkeypatch.setenv("PHOTOGAN_MIXED_PRECISION", "1")
+    clear_cache()
+    half = task.process(image, task.parse_options({}), RunContext()).pixels
+    assert half.dtype == np.float32
+    assert np.abs(half - full).max() < 0.02
+    import keras
+
+    assert keras.config.dtype_policy().name == "float32"
