@@ -19,7 +19,7 @@ def setup(subs: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON")
     verify = verbs.add_parser("verify", help="check checksums and that models load")
     verify.add_argument("ids", nargs="*", metavar="ID", help="models to check (default: all)")
-    imp = verbs.add_parser("import", help="import a .keras or .weights.h5 model file")
+    imp = verbs.add_parser("import", help="import a .keras, .weights.h5 or official .pth generator")
     imp.add_argument("file", type=Path, metavar="FILE")
     imp.add_argument("--task", required=True, help="task the model serves")
     imp.add_argument("--name", default="", help="model name (default: the file name)")

@@ -92,9 +92,11 @@ def import_file(path: Path, task: str, name: str = "", arch: str = "",
                          f"{', '.join(TASK_ARCH)}.")
     model_id = name or path.name.split(".")[0]
     suffix = "".join(path.suffixes[-2:]).lower() if path.name.endswith(".h5") else path.suffix
+    if suffix == ".pth":
+        return import_official_pth(path, task, model_id)
     if suffix not in (".keras", ".weights.h5"):
-        raise UsageError(f"{path.name}: expected a .keras or .weights.h5 file "
-                         "(official .pth generators: see `photogan models import --help`).")
+        raise UsageError(f"{path.name}: expected a .keras, .weights.h5 or official .pth "
+                         "generator file.")
     folder = catalog.new_model_folder(model_id)
     try:
         manifest = _import_into(path, folder, task, model_id, suffix, arch, config)
@@ -104,6 +106,35 @@ def import_file(path: Path, task: str, name: str = "", arch: str = "",
         clear_cache()
         raise
     return manifest
+
+
+# Official PyTorch generators: which of our architectures each task maps them onto.
+PTH_ARCH = {"photo2monet": "cyclegan_resnet", "monet2photo": "cyclegan_resnet",
+            "deblur": "deblurgan"}
+
+
+def import_official_pth(path: Path, task: str, model_id: str) -> Manifest:
+    """Import an official pytorch-CycleGAN-and-pix2pix or DeblurGAN generator ``.pth``.
+
+    The state dict is read without torch or pickle code execution, mapped onto our Keras
+    ResNet generator (DeblurGAN adds its global skip), and stored in our safe format.
+    """
+    from engine.models import build
+    from engine.store import official
+    from engine.store.torch_pth import read_state_dict
+
+    if task not in PTH_ARCH:
+        raise UsageError(f"Official .pth generators fit tasks {', '.join(PTH_ARCH)}, "
+                         f"not '{task}'.")
+    catalog.check_new_id(model_id)
+    state = read_state_dict(path)
+    layout = official.detect_resnet_layout(state)
+    model = build(PTH_ARCH[task], **layout)
+    official.load_into(model, official.resnet_assignments(state, layout))
+    card = {"imported_from": str(path), "format": "official PyTorch generator",
+            "layout": layout}
+    return add_model(model, task, model_id, PTH_ARCH[task], layout, source="imported",
+                     card=card, title=f"{model_id} (official weights)")
 
 
 def _import_into(path: Path, folder: Path, task: str, model_id: str, suffix: str,
