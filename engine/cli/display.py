@@ -24,6 +24,7 @@ class PlainDisplay:
 
     def __init__(self, stream: TextIO = sys.stdout) -> None:
         self.stream = stream
+        self._notices: set[str] = set()
 
     def __enter__(self) -> PlainDisplay:
         return self
@@ -35,6 +36,9 @@ class PlainDisplay:
         if event.stage == "batch" and event.data.get("event") == "done":
             print(item_line(event.item or 0, event.total, event.data["result"]),
                   file=self.stream, flush=True)
+        elif event.stage == "notice" and event.message not in self._notices:
+            self._notices.add(event.message)
+            print(f"note: {event.message}", file=self.stream, flush=True)
         elif event.stage == "eval":
             print(f"  [{event.done}/{event.total}] {event.message}", file=self.stream, flush=True)
         elif event.stage in ("iterations", "steps", "generate") and event.done == event.total:
@@ -74,6 +78,7 @@ class RichDisplay:
         self.current = None
         self._items_done = 0
         self._name = ""
+        self._notices: set[str] = set()
 
     def __enter__(self) -> RichDisplay:
         self.bars.__enter__()
@@ -85,6 +90,10 @@ class RichDisplay:
     def __call__(self, event: Progress) -> None:
         if event.stage == "batch":
             self._on_batch(event)
+        elif event.stage == "notice":
+            if event.message not in self._notices:
+                self._notices.add(event.message)
+                self.console.print(f"note: {event.message}", markup=False)
         elif self.current is not None and event.total:
             self.bars.update(self.current, completed=event.done, total=event.total,
                              description=f"{self._name} ({event.stage})")

@@ -104,6 +104,44 @@ def rgb_to_y(pixels: np.ndarray) -> np.ndarray:
     ) / 255.0
 
 
+# Full-range BT.601 YCbCr (JPEG, ITU-T T.871): chroma = offset + (B or R - Y) / scale.
+_CHROMA_OFFSET = 0.5
+_CB_SCALE = 1.772
+_CR_SCALE = 1.402
+
+
+def rgb_to_ycbcr(pixels: np.ndarray) -> np.ndarray:
+    """Full-range BT.601 YCbCr (as in JPEG) of RGB.
+
+    Args:
+        pixels: ``(..., 3)`` RGB float in ``[0, 1]``.
+
+    Returns:
+        ``(..., 3)`` float32: Y (the ``luma``) in ``[0, 1]``, Cb and Cr in ``[0, 1]`` with
+        ``0.5`` meaning no colour.
+    """
+    pixels = np.asarray(pixels, dtype=np.float32)
+    y = pixels[..., 0] * 0.299 + pixels[..., 1] * 0.587 + pixels[..., 2] * 0.114
+    cb = _CHROMA_OFFSET + (pixels[..., 2] - y) / _CB_SCALE
+    cr = _CHROMA_OFFSET + (pixels[..., 0] - y) / _CR_SCALE
+    return np.stack([y, cb, cr], axis=-1).astype(np.float32, copy=False)
+
+
+def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
+    """Inverse of ``rgb_to_ycbcr``: ``(..., 3)`` YCbCr to ``(..., 3)`` float32 RGB.
+
+    Not clipped: a luma and chroma pair from different images can fall outside the RGB cube.
+    """
+    ycbcr = np.asarray(ycbcr, dtype=np.float32)
+    y = ycbcr[..., 0]
+    cb = ycbcr[..., 1] - _CHROMA_OFFSET
+    cr = ycbcr[..., 2] - _CHROMA_OFFSET
+    red = y + _CR_SCALE * cr
+    blue = y + _CB_SCALE * cb
+    green = (y - 0.299 * red - 0.114 * blue) / 0.587
+    return np.stack([red, green, blue], axis=-1).astype(np.float32, copy=False)
+
+
 def to_display(pixels: np.ndarray) -> np.ndarray:
     """RGB uint8 ``(H, W, 3)`` for on-screen display (what the GUI receives)."""
     return np.ascontiguousarray(quantize(pixels, 255.0).astype(np.uint8))

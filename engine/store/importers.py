@@ -87,13 +87,15 @@ def import_file(path: Path, task: str, name: str = "", arch: str = "",
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file.")
-    if task not in TASK_ARCH:
+    if task not in TASK_ARCH and task != "style":
         raise UsageError(f"Task '{task}' has no importable models; use one of "
-                         f"{', '.join(TASK_ARCH)}.")
+                         f"{', '.join([*TASK_ARCH, 'style'])}.")
     model_id = name or path.name.split(".")[0]
     suffix = "".join(path.suffixes[-2:]).lower() if path.name.endswith(".h5") else path.suffix
     if suffix == ".pth":
         return import_official_pth(path, task, model_id)
+    if task == "style":
+        return import_vgg19(path, name or "vgg19")
     if suffix not in (".keras", ".weights.h5"):
         raise UsageError(f"{path.name}: expected a .keras, .weights.h5 or official .pth "
                          "generator file.")
@@ -104,6 +106,29 @@ def import_file(path: Path, task: str, name: str = "", arch: str = "",
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         clear_cache()
+        raise
+    return manifest
+
+
+def import_vgg19(path: Path, model_id: str) -> Manifest:
+    """Import Keras' ImageNet VGG19 ``notop`` file for style transfer, checked by its
+    published MD5 so that a truncated download or another file is refused."""
+    from engine.style.features import TRUSTED_VGG19_MD5, VGG19_NOTOP_FILE, file_md5
+
+    if file_md5(path) not in TRUSTED_VGG19_MD5:
+        raise ModelError(f"{path.name} is not Keras' ImageNet VGG19 weights file "
+                         f"({VGG19_NOTOP_FILE}); its checksum does not match.")
+    folder = catalog.new_model_folder(model_id)
+    try:
+        target = folder / VGG19_NOTOP_FILE
+        shutil.copyfile(path, target)
+        manifest = Manifest(id=model_id, task="style", arch="vgg19_features", file=target.name,
+                            sha256=file_sha256(target), source="imported", input_range="0,1",
+                            output_range="", title="VGG19 (ImageNet) feature network",
+                            card={"imported_from": str(path)})
+        manifest.save(folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
         raise
     return manifest
 

@@ -37,6 +37,11 @@ def _build(manifest: Manifest):
     from engine.models import build
     from engine.store.weights import load_weights
 
+    if manifest.arch == "vgg19_features":
+        from engine.models.vgg import build_vgg19_features
+
+        return build_vgg19_features(weights_path=manifest.weights_path)
+
     try:
         with _inference_precision(keras):
             model = build(manifest.arch, **manifest.config)

@@ -102,3 +102,18 @@ def test_shipped_models_cannot_be_removed(store, tmp_path):
               root=catalog.shipped_dir())
     with pytest.raises(UsageError, match="ships with PhotoGAN"):
         api.remove_model("shipped-one")
+
+
+def test_import_vgg19_for_style(store, tmp_path, monkeypatch):
+    from engine.style import features
+    from tests.engine.test_style import write_fake_vgg19
+
+    fake = tmp_path / features.VGG19_NOTOP_FILE
+    write_fake_vgg19(fake)
+    with pytest.raises(ModelError, match="checksum"):
+        api.import_model(fake, "style")
+    monkeypatch.setattr(features, "TRUSTED_VGG19_MD5", frozenset({features.file_md5(fake)}))
+    row = api.import_model(fake, "style")
+    assert row["id"] == "vgg19" and row["task"] == "style"
+    assert features.find_vgg19_weights() is not None
+    api.verify_model("vgg19")
