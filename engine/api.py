@@ -175,3 +175,63 @@ def remove_model(model_id: str) -> None:
 
     catalog.remove(model_id)
     clear_cache()
+
+
+# --- training ------------------------------------------------------------------------------
+
+def train(
+    kind: str,
+    data: Path | str | None,
+    out_dir: Path | str,
+    data_b: Path | str | None = None,
+    steps: int | None = None,
+    epochs: float | None = None,
+    batch: int | None = None,
+    crop: int | None = None,
+    preset: str | None = "quick",
+    resume: bool = False,
+    export: str | None = None,
+    seed: int | None = 0,
+    options: dict | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    sample_every: int | None = None,
+    checkpoint_every: int | None = None,
+) -> dict:
+    """Train (or resume) a GAN run in ``out_dir``; returns the run summary.
+
+    Args:
+        kind: ``deblur``, ``upscale``, ``cyclegan`` or ``dcgan``.
+        data: the training folder (domain A for cyclegan); may be ``None`` on resume.
+        out_dir: the run folder (config, checkpoints, history.csv, samples).
+        data_b: domain B for cyclegan.
+        steps, epochs: run length (one of them; default: the preset's steps).
+        batch, crop: default: the preset's.
+        preset: ``quick``, ``standard`` or ``long`` (``engine.training.presets``).
+        resume: continue the run in ``out_dir`` exactly where it stopped; its saved settings
+            are kept (``preset`` and ``seed`` are ignored; changed model options are refused).
+        export: put the trained generator(s) into the model store under this name at the end.
+        seed: seeds model initialisation and every step's randomness.
+        options: trainer options by name (``--set``), e.g. ``{"ngf": 32, "lr": 2e-4}``.
+        progress: receives ``Progress(stage="steps", ...)`` with losses, images/s, ETA and
+            the latest samples path in ``data``.
+        cancel: a cancelled token saves a checkpoint and returns ``status="cancelled"``.
+        sample_every, checkpoint_every: cadence in steps (default: the preset's).
+
+    Returns:
+        The summary dict (see ``engine.training.runner.train``).
+
+    Raises:
+        UsageError: bad settings or folders, or a resume that does not fit the run.
+    """
+    from engine.training.runner import Request
+    from engine.training.runner import train as run_training
+
+    request = Request(
+        kind=kind, out=Path(out_dir), data=Path(data) if data else None,
+        data_b=Path(data_b) if data_b else None, steps=steps, epochs=epochs, batch=batch,
+        crop=crop, preset=preset, resume=resume, export=export, seed=seed,
+        options=dict(options or {}), sample_every=sample_every,
+        checkpoint_every=checkpoint_every,
+    )
+    return run_training(request, progress, cancel)

@@ -1,3 +1,3 @@
 """User-facing tasks. Importing this package registers every built-in task."""
 
-from engine.tasks import deblur, painting, resize, sharpen, style, upscale  # noqa: F401
+from engine.tasks import deblur, painting, resize, sample, sharpen, style, upscale  # noqa: F401

@@ -1,5 +1,6 @@
 """The base of every image-to-image task backed by a stored generator (deblur, upscale,
-photo<->painting): model selection, the weights check, and tiled inference."""
+photo<->painting): model selection, the weights check, and tiled inference. The model selection
+and weights check (``StoredModelMixin``) are shared with the ``sample`` generate task."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import ClassVar
 
 from engine.errors import WeightsMissingError
 from engine.imaging.image import Image
+from engine.imaging.tiling import PredictFn
 from engine.inference import GENERATOR_BYTES_PER_PIXEL, make_predictor
 from engine.store import catalog
 from engine.store.loader import load_model
@@ -18,17 +20,16 @@ from engine.tasks.registry import RunContext, Task
 MODEL_HELP = "Model from the store to use (`photogan models list`); empty for the default."
 
 
-class ModelTask(Task):
-    """An image task running a stored generator over tiles.
+class StoredModelMixin:
+    """Model selection shared by every task backed by a stored model (image and generate).
 
-    Subclasses set ``id``, ``title``, ``description``, ``extra_params`` and ``overlap`` (the
-    context in input pixels each tile gets; large enough for the network's receptive field to
-    make seams invisible) and may override ``finish`` to post-process the model output.
+    Gives the task a ``model`` parameter (choices: the store's models for the task's ``id``,
+    default: its default model) followed by ``extra_params``, and the weights check: a task
+    without a model says how to get one and never runs on random weights.
     """
 
+    id: ClassVar[str]
     extra_params: ClassVar[tuple[Param, ...]] = ()
-    overlap: ClassVar[int] = 32
-    max_tile: ClassVar[int] = 512
 
     @property
     def params(self) -> tuple[Param, ...]:  # type: ignore[override]
@@ -48,16 +49,40 @@ class ModelTask(Task):
                     "`photogan train`.")
         return None
 
+    def require_manifest(self, options: dict | None = None) -> Manifest:
+        """The selected model's manifest; ``WeightsMissingError`` (saying how to get one) when
+        the task has none."""
+        manifest = self.manifest(options)
+        if manifest is None:
+            raise WeightsMissingError(self.weights_status(options))
+        return manifest
+
+
+class ModelTask(StoredModelMixin, Task):
+    """An image task running a stored generator over tiles.
+
+    Subclasses set ``id``, ``title``, ``description``, ``extra_params`` and ``overlap`` (the
+    context in input pixels each tile gets; large enough for the network's receptive field to
+    make seams invisible) and may override ``finish`` to post-process the model output.
+    """
+
+    overlap: ClassVar[int] = 32
+    max_tile: ClassVar[int] = 512
+
     def output_scale(self, options: dict) -> float:
         manifest = self.manifest(options)
         return float(manifest.scale) if manifest else 1.0
 
     def process(self, image: Image, options: dict, ctx: RunContext) -> Image:
-        manifest = self.manifest(options)
-        if manifest is None:
-            raise WeightsMissingError(self.weights_status(options))
+        manifest = self.require_manifest(options)
         model = load_model(manifest)
         predict = make_predictor(model, manifest.input_range, manifest.output_range)
+        return self.process_with(image, predict, manifest, options, ctx)
+
+    def process_with(self, image: Image, predict: PredictFn, manifest: Manifest, options: dict,
+                     ctx: RunContext) -> Image:
+        """Tile ``predict`` (made from ``manifest``'s model) over ``image`` and ``finish``; what
+        ``process`` does once the model is loaded (``photogan bench`` times this path)."""
         result = process_tiled(
             image, predict, ctx, scale=manifest.scale, overlap=self.overlap,
             multiple=max(1, manifest.size_multiple),

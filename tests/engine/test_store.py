@@ -80,7 +80,7 @@ def test_import_weights_of_wrong_architecture_is_refused(store, tmp_path):
 
 def test_import_rejects_unknown_file_types_and_tasks(store, tmp_path):
     (tmp_path / "x.pt").write_bytes(b"nope")
-    with pytest.raises(UsageError, match=".keras or .weights.h5"):
+    with pytest.raises(UsageError, match="weights.h5 or official .pth"):
         api.import_model(tmp_path / "x.pt", "deblur")
     with pytest.raises(UsageError, match="no importable models"):
         api.import_model(tmp_path / "x.pt", "sharpen")

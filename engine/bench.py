@@ -1,0 +1,583 @@
+"""``photogan bench``: throughput, peak memory and compute efficiency of every task, measured
+in one run on this machine.
+
+What is measured, per task (one ``BenchRow``):
+
+* ``mp_per_s``: megapixels of the input photo per second through the task's own code path
+  (``ModelTask.process_with`` -> ``process_tiled`` -> ``make_predictor`` for the generators,
+  ``Task.process`` for the classical tasks), best of ``repeat`` timed runs after one warm-up on
+  a tile-sized crop (which traces the predict function for the tile shape).
+* ``gflops`` / ``peak_fraction`` (convolutional generators and the sampler): FLOPs the model
+  really executed (``count_flops`` per tile shape, times the tiles fed, padding and overlap
+  included) per second, and that rate over the best float32 matrix-multiply rate
+  (``matmul_peak_gflops``) measured in the same process at the start and end of the run.
+* ``peak_rss_mb``: the largest resident set size of this process seen while the row ran
+  (model build, warm-up and timed runs), by a thread sampling ``psutil`` every 5 ms;
+  ``rss_delta_mb``: that peak minus the RSS before the row started, what the task needed on
+  top of what the process already held. ``getrusage``'s ``ru_maxrss`` cannot be reset, so it
+  would repeat the largest earlier row; sampling can miss a spike shorter than the interval,
+  and memory the allocator kept from an earlier row can be reused, so a row can need more in
+  a fresh process than its delta says.
+
+Weights do not change speed, so the generators are freshly initialised architectures from
+``engine.store.importers.TASK_ARCH`` (plus smaller ``(fast)`` variants). Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import psutil
+
+from engine import backend
+from engine.errors import Cancelled, PhotoGANError, UsageError
+from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.imaging.image import Image
+
+DEFAULT_SIZE = (1024, 768)
+MATMUL_SIDE = 2048
+MATMUL_REPEATS = 5
+RSS_INTERVAL_S = 0.005
+SAMPLE_COUNT = 256
+# Style is timed over a few optimiser iterations; the full task at its default iterations
+# is extrapolated from the per-iteration time plus the measured fixed cost.
+STYLE_ITERATIONS = 5
+MB = 1024 * 1024
+
+# Bench name -> (task, (architecture, config)); None takes the task's TASK_ARCH entry.
+GENERATORS: dict[str, tuple[str, tuple[str, dict] | None]] = {
+    "deblur": ("deblur", None),
+    "deblur(fast)": ("deblur", ("deblurgan", {"ngf": 32, "n_blocks": 6, "norm": "instance"})),
+    "upscale": ("upscale", None),
+    "upscale(fast)": ("upscale", ("srgan", {"n_blocks": 8, "width": 64})),
+    "photo2monet": ("photo2monet", None),
+    "monet2photo": ("monet2photo", None),  # the same architecture as photo2monet
+}
+CLASSICAL = ("sharpen", "resize")
+ALL_TASKS = (*GENERATORS, "style", "sample", *CLASSICAL)
+# monet2photo is photo2monet's architecture again; asked for by name only.
+DEFAULT_TASKS = tuple(t for t in ALL_TASKS if t != "monet2photo")
+
+
+@dataclass
+class BenchRow:
+    """One measured task. ``None`` where a figure does not apply (or the task failed).
+
+    Attributes:
+        task: bench name (``deblur``, ``deblur(fast)``, ``sample``, ...).
+        mp_per_s: input megapixels per second (sample: generated pixels per second).
+        gflops: achieved GFLOP/s of the model's convolutions and dense layers.
+        peak_fraction: ``gflops / matmul_peak_gflops``.
+        peak_rss_mb, rss_delta_mb: peak resident memory during the row, and its rise.
+        seconds: best wall time of one task run (style: extrapolated full run).
+        rate, rate_unit: the task's own unit (``images/s``, ``iterations/s``) where it has one.
+        tile: tile side used; tile_efficiency: image pixels / pixels fed to the model.
+        arch, config: the architecture measured.
+        matmul_peak_gflops: the reference rate of this run.
+        error: why the row has no figures ("" when it ran).
+    """
+
+    task: str
+    mp_per_s: float | None = None
+    gflops: float | None = None
+    peak_fraction: float | None = None
+    peak_rss_mb: float | None = None
+    rss_delta_mb: float | None = None
+    seconds: float | None = None
+    rate: float | None = None
+    rate_unit: str = ""
+    tile: int | None = None
+    tile_efficiency: float | None = None
+    arch: str = ""
+    config: dict = field(default_factory=dict)
+    matmul_peak_gflops: float | None = None
+    error: str = ""
+
+    def to_json(self) -> dict:
+        """The row as a JSON-ready dict, floats rounded to 4 significant digits."""
+        return {k: _round(v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class BenchReport:
+    """A whole run: rows plus the facts needed to read them."""
+
+    rows: list[BenchRow]
+    machine: dict
+    size: tuple[int, int]
+    repeat: int
+    matmul_peak_gflops: float | None
+
+
+def _round(value):
+    if isinstance(value, float) and math.isfinite(value) and value != 0.0:
+        return float(f"{value:.4g}")
+    return value
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1024x768"`` -> ``(1024, 768)`` (width, height); ``UsageError`` otherwise."""
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = (int(width), int(height))
+    except ValueError:
+        size = (0, 0)
+    if not sep or min(size) < 16 or max(size) > 16384:
+        raise UsageError(f"--size expects WIDTHxHEIGHT with sides from 16 to 16384, got {text!r}.")
+    return size
+
+
+def parse_tasks(text: str | None) -> list[str]:
+    """Comma-separated bench names (``deblur-fast`` also spells ``deblur(fast)``); all the
+    default ones when empty."""
+    if not text:
+        return list(DEFAULT_TASKS)
+    names = []
+    for word in (w.strip() for w in text.split(",")):
+        if not word:
+            continue
+        name = word.replace("-fast", "(fast)")
+        if name not in ALL_TASKS:
+            raise UsageError(f"Unknown bench task '{word}'; choose from {', '.join(ALL_TASKS)}.")
+        names.append(name)
+    return names
+
+
+# --- measuring helpers ------------------------------------------------------------------------
+
+class PeakRss:
+    """Context manager: peak RSS of this process while the block runs, sampled by a thread.
+
+    Attributes (after the block): ``start_mb``, ``peak_mb``.
+    """
+
+    def __init__(self, interval: float = RSS_INTERVAL_S) -> None:
+        self.interval = interval
+        self._process = psutil.Process()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.start_mb = self.peak_mb = 0.0
+
+    def _rss_mb(self) -> float:
+        return self._process.memory_info().rss / MB
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mb = max(self.peak_mb, self._rss_mb())
+
+    def __enter__(self) -> PeakRss:
+        self._stop.clear()
+        self.start_mb = self.peak_mb = self._rss_mb()
+        self._thread = threading.Thread(target=self._watch, name="bench-rss", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.peak_mb = max(self.peak_mb, self._rss_mb())
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> float:
+    """Smallest wall time in seconds of ``repeat`` calls of ``fn`` (the least disturbed run on
+    a shared machine)."""
+    best = math.inf
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def matmul_peak_gflops(side: int = MATMUL_SIDE, repeats: int = MATMUL_REPEATS) -> float:
+    """Best float32 GFLOP/s of a ``side x side`` matrix product with ``keras.ops.matmul`` on
+    the active backend and device, after a warm-up (``2 * side**3`` FLOPs per product)."""
+    ops = backend.keras().ops
+    rng = np.random.default_rng(0)
+    a = ops.convert_to_tensor(rng.standard_normal((side, side), dtype=np.float32))
+    b = ops.convert_to_tensor(rng.standard_normal((side, side), dtype=np.float32))
+
+    def product() -> None:
+        # Reading one element back waits for asynchronous devices to finish the product.
+        ops.convert_to_numpy(ops.matmul(a, b)[0, 0])
+
+    product()
+    return 2.0 * side**3 / best_time(product, repeats) / 1e9
+
+
+# --- FLOP counting ----------------------------------------------------------------------------
+
+def count_flops(model, input_shape: tuple[int, ...]) -> int:
+    """Floating-point operations of one forward pass of ``model`` on one input of
+    ``input_shape`` (without the batch axis, e.g. ``(256, 256, 3)`` or ``(100,)``).
+
+    Counts multiply-adds as 2 FLOPs in ``Conv2D`` (``2 kh kw cin/groups cout Hout Wout``),
+    ``DepthwiseConv2D``, ``Conv2DTranspose`` and ``Dense`` (``2 in out`` per position);
+    normalisation, activations, padding and additions are ignored (cheap next to the convs).
+    A transposed conv is counted per *input* pixel (``2 kh kw cin cout Hin Win``): that is the
+    arithmetic it needs, and what oneDNN and cuDNN perform; counting per output pixel would
+    include the multiplications by the zeros a stride inserts (``stride**2`` times more).
+
+    The model is cloned onto a fixed-shape input so every layer's shapes are concrete; the
+    original model is left untouched.
+    """
+    keras = backend.keras()
+    inputs = keras.Input(shape=tuple(input_shape), batch_size=1)
+    fixed = keras.models.clone_model(model, input_tensors=inputs)
+    return sum(_layer_flops(layer, keras) for layer in fixed.layers)
+
+
+def _layer_flops(layer, keras) -> int:
+    layers = keras.layers
+    if isinstance(layer, keras.Model):
+        return count_flops(layer, tuple(layer.input.shape[1:]))
+    if isinstance(layer, layers.Conv2DTranspose):
+        kh, kw = layer.kernel_size
+        _, h_in, w_in, c_in = layer.input.shape
+        return 2 * kh * kw * c_in * layer.filters * h_in * w_in
+    if isinstance(layer, layers.DepthwiseConv2D):
+        kh, kw = layer.kernel_size
+        _, h_out, w_out, c_out = layer.output.shape
+        return 2 * kh * kw * c_out * h_out * w_out
+    if isinstance(layer, layers.Conv2D):
+        kh, kw = layer.kernel_size
+        c_in = layer.input.shape[-1] // layer.groups
+        _, h_out, w_out, c_out = layer.output.shape
+        return 2 * kh * kw * c_in * c_out * h_out * w_out
+    if isinstance(layer, layers.Dense):
+        positions = math.prod(layer.input.shape[1:-1])
+        return 2 * layer.input.shape[-1] * layer.units * positions
+    return 0
+
+
+# --- the synthetic photo ----------------------------------------------------------------------
+
+def synthetic_photo(width: int, height: int, seed: int = 0) -> Image:
+    """A deterministic photo-like ``Image``: smooth colour regions plus fine texture."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    coarse = rng.random((max(2, height // 64), max(2, width // 64), 3), dtype=np.float32)
+    smooth = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
+    texture = rng.normal(0.0, 0.04, (height, width, 3)).astype(np.float32)
+    return Image(pixels=np.clip(smooth + texture, 0.0, 1.0).astype(np.float32))
+
+
+# --- per-kind measurements --------------------------------------------------------------------
+
+class TileCounter:
+    """Wraps a batch ``predict`` and counts the tile slots fed per tile side."""
+
+    def __init__(self, predict: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.predict = predict
+        self.slots: Counter[int] = Counter()
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        self.slots[int(batch.shape[1])] += int(batch.shape[0])
+        return self.predict(batch)
+
+
+@contextlib.contextmanager
+def _inference_policy(keras):
+    """The dtype policy real tasks build under (``mixed_float16`` on a GPU), then restored."""
+    from engine.store.loader import use_mixed_precision
+
+    previous = keras.config.dtype_policy()
+    if use_mixed_precision():
+        keras.config.set_dtype_policy("mixed_float16")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build(arch: str, config: dict):
+    keras = backend.keras()
+    from engine.models import build
+
+    keras.utils.set_random_seed(0)
+    with _inference_policy(keras):
+        return build(arch, **config)
+
+
+def _arch_for(name: str, archs: dict[str, tuple[str, dict]]) -> tuple[str, dict]:
+    from engine.store.importers import TASK_ARCH
+
+    if name in archs:
+        return archs[name]
+    task_id, chosen = GENERATORS.get(name, (name, None))
+    return chosen or TASK_ARCH[task_id]
+
+
+def plain_predictor(model, input_range: str, output_range: str):
+    """``make_predictor`` without ``inference_model``'s rewrite: the Keras graph as built
+    (the "before" of ``--compare``)."""
+    from engine.imaging import color
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        y = model.predict_on_batch(color.to_model(batch, input_range))
+        return color.from_model(np.asarray(y, dtype=np.float32), output_range)
+
+    return predict
+
+
+def bench_generator(name: str, image: Image, *, repeat: int, tile: int, peak: float | None,
+                    archs: dict[str, tuple[str, dict]], cancel: CancelToken,
+                    memory: PeakRss, plain: bool = False) -> BenchRow:
+    """Time one image-to-image generator through ``ModelTask.process_with`` (``plain``: with
+    ``plain_predictor`` instead of ``make_predictor``; the row is named ``<name>[plain]``)."""
+    from engine.inference import GENERATOR_BYTES_PER_PIXEL, make_predictor
+    from engine.store.importers import arch_fields
+    from engine.store.manifest import Manifest
+    from engine.tasks.common import tile_size
+    from engine.tasks.registry import RunContext, get_task
+
+    task_id = GENERATORS[name][0]
+    arch, config = _arch_for(name, archs)
+    task = get_task(task_id)
+    manifest = Manifest(id="bench", task=task_id, arch=arch, config=dict(config),
+                        **arch_fields(arch))
+    bytes_per_pixel = GENERATOR_BYTES_PER_PIXEL * manifest.scale**2
+    side = tile_size(RunContext(tile=tile), bytes_per_pixel, max(1, manifest.size_multiple),
+                     task.max_tile)
+    ctx = RunContext(cancel=cancel, tile=side)
+    options = task.parse_options({})
+
+    def run() -> None:
+        counter.slots.clear()
+        task.process_with(image, counter, manifest, options, ctx)
+
+    with memory:
+        model = _build(arch, config)
+        predictor = plain_predictor if plain else make_predictor
+        counter = TileCounter(predictor(model, manifest.input_range, manifest.output_range))
+        task.process_with(image.with_pixels(image.pixels[:side, :side]), counter, manifest,
+                          options, ctx)
+        seconds = best_time(run, repeat)
+    flops = sum(count_flops(model, (t, t, 3)) * n for t, n in counter.slots.items())
+    fed = sum(t * t * n for t, n in counter.slots.items())
+    return _row(f"{name}[plain]" if plain else name, image, seconds, memory, flops, peak,
+                arch=arch, config=config,
+                tile=max(counter.slots), tile_efficiency=image.width * image.height / fed)
+
+
+def bench_sample(image: Image, *, repeat: int, peak: float | None,
+                 archs: dict[str, tuple[str, dict]], cancel: CancelToken,
+                 memory: PeakRss) -> BenchRow:
+    """Time the DCGAN sampler's rendering of ``SAMPLE_COUNT`` images (files not written)."""
+    from engine.models import info
+    from engine.tasks.registry import RunContext
+    from engine.tasks.sample import BATCH, latent_dim, render, sample_latents
+
+    arch, config = _arch_for("sample", archs)
+    output_range = info(arch).output_range or "-1,1"
+    ctx = RunContext(cancel=cancel)
+    with memory:
+        model = _build(arch, config)
+        dim = latent_dim(model)
+        latents = sample_latents(SAMPLE_COUNT, dim, seed=0)
+        shape = render(model, latents[:BATCH], output_range, ctx).shape
+        seconds = best_time(lambda: render(model, latents, output_range, ctx), repeat)
+    batch = min(BATCH, SAMPLE_COUNT)
+    slots = math.ceil(SAMPLE_COUNT / batch) * batch
+    flops = count_flops(model, (dim,)) * slots
+    row = _row("sample", image, seconds, memory, flops, peak, arch=arch, config=config)
+    row.rate, row.rate_unit = SAMPLE_COUNT / seconds, "images/s"
+    row.mp_per_s = SAMPLE_COUNT * shape[1] * shape[2] / seconds / 1e6
+    return row
+
+
+def bench_classical(name: str, image: Image, *, repeat: int, cancel: CancelToken,
+                    memory: PeakRss) -> BenchRow:
+    """Time a classical (OpenCV) task at its default options."""
+    from engine.tasks.registry import RunContext, get_task
+
+    task = get_task(name)
+    options = task.parse_options({})
+    ctx = RunContext(cancel=cancel)
+    with memory:
+        task.process(image.with_pixels(image.pixels[:64, :64]), options, ctx)
+        seconds = best_time(lambda: task.process(image, options, ctx), repeat)
+    return _row(name, image, seconds, memory, None, None)
+
+
+def bench_style(image: Image, *, repeat: int, cancel: CancelToken, memory: PeakRss
+                ) -> BenchRow:
+    """Time ``style`` over ``STYLE_ITERATIONS`` iterations and extrapolate the full task.
+
+    Per-iteration time comes from the spacing of the task's own iteration progress events;
+    the full run at the default iterations is the measured fixed cost (set-up, targets,
+    resizing) plus that many iterations.
+    """
+    from engine.style import features
+    from engine.tasks.registry import RunContext, get_task
+
+    task = get_task("style")
+    default_iterations = task.parse_options({})["iterations"]
+    options = task.parse_options({"iterations": STYLE_ITERATIONS})
+    stamps: list[tuple[int, float]] = []
+
+    def on_progress(event: Progress) -> None:
+        if event.stage == "iterations":
+            stamps.append((event.done, time.perf_counter()))
+
+    ctx = RunContext(progress=on_progress, cancel=cancel)
+    best = (math.inf, math.inf)
+    with memory:
+        task.process(image, task.parse_options({"iterations": 1}), ctx)
+        for _ in range(max(1, repeat)):
+            stamps.clear()
+            seconds = best_time(lambda: task.process(image, options, ctx), 1)
+            best = min(best, _style_costs(stamps, seconds))
+    per_iteration, fixed = best
+    full = fixed + default_iterations * per_iteration
+    row = _row("style", image, full, memory, None, None)
+    row.rate, row.rate_unit = 1.0 / per_iteration, "iterations/s"
+    row.config = {"iterations": default_iterations, "size": options["size"],
+                  "features": "vgg19" if features.find_vgg19_weights() else "random"}
+    return row
+
+
+def _style_costs(stamps: list[tuple[int, float]], seconds: float) -> tuple[float, float]:
+    """``(seconds per iteration, fixed seconds)`` of one timed style run."""
+    if len(stamps) >= 2 and stamps[-1][0] > stamps[0][0]:
+        per = (stamps[-1][1] - stamps[0][1]) / (stamps[-1][0] - stamps[0][0])
+    else:
+        per = seconds / max(1, stamps[-1][0] if stamps else STYLE_ITERATIONS)
+    done = stamps[-1][0] if stamps else STYLE_ITERATIONS
+    return per, max(0.0, seconds - done * per)
+
+
+def _row(name: str, image: Image, seconds: float, memory: PeakRss, flops: float | None,
+         peak: float | None, **extra) -> BenchRow:
+    gflops = flops / seconds / 1e9 if flops else None
+    return BenchRow(
+        task=name,
+        mp_per_s=image.width * image.height / seconds / 1e6,
+        gflops=gflops,
+        peak_fraction=gflops / peak if gflops and peak else None,
+        peak_rss_mb=memory.peak_mb,
+        rss_delta_mb=memory.peak_mb - memory.start_mb,
+        seconds=seconds,
+        matmul_peak_gflops=peak,
+        **extra,
+    )
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def compute_threads() -> dict:
+    """The backend's thread pools as configured (``0``: the backend's default, one per core)."""
+    name = backend.backend_name()
+    if name == "tensorflow" and "tensorflow" in sys.modules:
+        threading_config = sys.modules["tensorflow"].config.threading
+        return {"intra_op": threading_config.get_intra_op_parallelism_threads(),
+                "inter_op": threading_config.get_inter_op_parallelism_threads()}
+    if name == "torch" and "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        return {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}
+    return {}
+
+
+def machine_info() -> dict:
+    """CPU, threads, backend and library versions, and the date of the run."""
+    backend.configure()
+    info = {
+        "cpu": backend.cpu_description(),
+        "threads": compute_threads(),
+        "backend": backend.backend_name(),
+        "libraries": backend.library_versions(),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "env": {k: os.environ[k] for k in ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS",
+                                           "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+                if k in os.environ},
+    }
+    return info
+
+
+def run_bench(
+    tasks: list[str] | None = None,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    repeat: int = 1,
+    tile: int = 0,
+    archs: dict[str, tuple[str, dict]] | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    compare: bool = False,
+) -> BenchReport:
+    """Measure ``tasks`` (bench names; default ``DEFAULT_TASKS``) on a synthetic photo.
+
+    Args:
+        tasks: bench names from ``ALL_TASKS``.
+        size: ``(width, height)`` of the synthetic photo.
+        repeat: timed runs per task; the best is kept.
+        tile: generator tile side (0: what the task would choose automatically).
+        archs: bench name -> ``(architecture, config)`` overrides (tests use toy sizes).
+        progress: ``Progress(stage="bench", done, total, message=task)`` before each task.
+        cancel: checked between tasks and inside them.
+        compare: after each generator, time it again through the plain Keras graph
+            (``plain_predictor``) as a ``<name>[plain]`` row: before/after in one run.
+
+    Returns:
+        A ``BenchReport``; a task that fails gets a row with its ``error`` and no figures.
+    """
+    names = list(DEFAULT_TASKS if tasks is None else tasks)
+    cancel = cancel or CancelToken()
+    archs = archs or {}
+    image = synthetic_photo(*size)
+    needs_peak = any(n in GENERATORS or n == "sample" for n in names)
+    peak = matmul_peak_gflops() if needs_peak else None
+    rows = []
+    for i, name in enumerate(names):
+        cancel.check()
+        progress(Progress(stage="bench", done=i, total=len(names), message=name))
+        rows.append(_measure(name, image, repeat, tile, peak, archs, cancel))
+        if compare and name in GENERATORS:
+            rows.append(_measure(name, image, repeat, tile, peak, archs, cancel, plain=True))
+    if needs_peak:
+        # The machine is shared: the best of the two measurements is the nearer true peak.
+        peak = max(peak, matmul_peak_gflops())
+        for row in rows:
+            _rescale(row, peak)
+    progress(Progress(stage="bench", done=len(names), total=len(names)))
+    return BenchReport(rows, machine_info(), size, repeat, peak)
+
+
+def _measure(name: str, image: Image, repeat: int, tile: int, peak: float | None,
+             archs: dict, cancel: CancelToken, plain: bool = False) -> BenchRow:
+    memory = PeakRss()
+    try:
+        if name in GENERATORS:
+            return bench_generator(name, image, repeat=repeat, tile=tile, peak=peak,
+                                   archs=archs, cancel=cancel, memory=memory, plain=plain)
+        if name == "sample":
+            return bench_sample(image, repeat=repeat, peak=peak, archs=archs, cancel=cancel,
+                                memory=memory)
+        if name == "style":
+            return bench_style(image, repeat=repeat, cancel=cancel, memory=memory)
+        return bench_classical(name, image, repeat=repeat, cancel=cancel, memory=memory)
+    except Cancelled:
+        raise
+    except PhotoGANError as exc:
+        return BenchRow(task=name, error=str(exc))
+    except Exception as exc:  # one broken task must not lose the rows already measured
+        return BenchRow(task=name, error=f"{type(exc).__name__}: {exc}")
+
+
+def _rescale(row: BenchRow, peak: float) -> None:
+    row.matmul_peak_gflops = peak
+    if row.gflops is not None:
+        row.peak_fraction = row.gflops / peak

@@ -1,0 +1,166 @@
+"""``photogan train KIND --data DIR --out RUN_DIR``: train a GAN on your own folders."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engine.cli.cmd_run import ctrl_c_cancels, parse_sets
+from engine.cli.main import EXIT_CANCELLED, EXIT_OK, command
+from engine.events import CancelToken, Progress
+from engine.training.presets import DEFAULTS, KINDS, PRESET_NAMES
+
+DESCRIPTION = """\
+Train a GAN on your own folders. A run folder (--out) keeps config.json, history.csv,
+samples/step_*.png (input | output | target) and checkpoints/last and best; --resume
+continues it exactly where it stopped, and Ctrl-C saves a checkpoint first.
+
+  deblur    sharp photos (blurred on the fly) or A/ + B/ pairs  -> task deblur
+  upscale   sharp photos (downscaled 4x on the fly) or lr/ + hr/ -> task upscale
+  cyclegan  --data domain A (photos), --data-b domain B (paintings)
+            -> NAME (task photo2monet, A to B) and NAME-inverse (task monet2photo)
+  dcgan     one folder of images                                 -> task sample
+"""
+
+
+def _epilog() -> str:
+    lines = ["model and loss options (--set NAME=VALUE), with their defaults:"]
+    for kind in KINDS:
+        shown = ", ".join(f"{k}={v}" for k, v in DEFAULTS[kind].items() if k != "vgg19_weights")
+        lines.append(f"  {kind}: {shown}")
+    lines.append("  all kinds: val_count, mixed_precision=auto|true|false, vgg19_weights=FILE "
+                 "(deblur, upscale)")
+    return "\n".join(lines)
+
+
+@command
+def setup(subs: argparse._SubParsersAction) -> None:
+    p = subs.add_parser("train", help="train a GAN on your own folders",
+                        description=DESCRIPTION, epilog=_epilog(),
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
+    p.add_argument("--data", type=Path, metavar="DIR", help="training folder (domain A)")
+    p.add_argument("--data-b", type=Path, metavar="DIR", help="domain B folder (cyclegan)")
+    p.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, metavar="N", help="generator updates")
+    length.add_argument("--epochs", type=float, metavar="N", help="passes over the images")
+    p.add_argument("--batch", type=int, metavar="B", help="images per step")
+    p.add_argument("--crop", type=int, metavar="PX", help="training crop side in pixels")
+    p.add_argument("--preset", choices=PRESET_NAMES, default="quick",
+                   help="run length and model size for a laptop (default: quick)")
+    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
+    p.add_argument("--export", metavar="NAME",
+                   help="put the trained generator into the model store at the end")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--lr", type=float, metavar="X", help="learning rate")
+    p.add_argument("--sample-every", type=int, metavar="N", help="steps between samples")
+    p.add_argument("--checkpoint-every", type=int, metavar="N",
+                   help="steps between checkpoints")
+    p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="model or loss option, repeatable (listed below)")
+    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
+    p.add_argument("--plain", action="store_true", help="plain lines instead of a progress bar")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from engine import api, backend
+
+    backend.configure(args.device)
+    options = parse_sets(args.params)
+    if args.lr is not None:
+        options["lr"] = args.lr
+    token = CancelToken()
+    with ctrl_c_cancels(token), TrainDisplay(args.plain) as display:
+        summary = api.train(
+            args.kind, args.data, args.out, data_b=args.data_b, steps=args.steps,
+            epochs=args.epochs, batch=args.batch, crop=args.crop, preset=args.preset,
+            resume=args.resume, export=args.export, seed=args.seed, options=options,
+            progress=display, cancel=token, sample_every=args.sample_every,
+            checkpoint_every=args.checkpoint_every,
+        )
+    _finish(args, summary)
+    return EXIT_CANCELLED if summary["status"] == "cancelled" else EXIT_OK
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def step_line(event: Progress) -> str:
+    """``step 50/200  g_loss=1.23 ...  val_l1=0.031  4.1 img/s  ETA 2m10s``."""
+    data = event.data
+    parts = [f"step {event.done}/{event.total}", event.message]
+    if data.get("images_per_s"):
+        parts.append(f"{data['images_per_s']:.1f} img/s")
+    if event.done < event.total and data.get("eta_s"):
+        parts.append(f"ETA {_duration(data['eta_s'])}")
+    return "  ".join(p for p in parts if p)
+
+
+class TrainDisplay:
+    """Training progress: a rich bar on a terminal, else a line per sample step."""
+
+    def __init__(self, force_plain: bool = False) -> None:
+        self.plain = force_plain or not sys.stdout.isatty()
+        self.bars = None
+        self.task = None
+
+    def __enter__(self) -> TrainDisplay:
+        if not self.plain:
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+            from rich.progress import Progress as RichProgress
+
+            self.bars = RichProgress(TextColumn("{task.description}"), BarColumn(),
+                                     MofNCompleteColumn(), TextColumn("{task.fields[info]}"))
+            self.bars.__enter__()
+            self.task = self.bars.add_task("training", total=1, info="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bars is not None:
+            self.bars.__exit__(None, None, None)
+        sys.stdout.flush()
+
+    def __call__(self, event: Progress) -> None:
+        if event.stage != "steps":
+            return
+        sampled = event.data.get("val") is not None
+        if self.bars is not None:
+            info = step_line(event).split("  ", 1)[-1]
+            self.bars.update(self.task, completed=event.done, total=event.total, info=info)
+            if sampled:
+                self.bars.console.print(step_line(event), markup=False)
+        elif sampled or event.done in (0, event.total):
+            print(step_line(event), flush=True)
+
+
+def _finish(args: argparse.Namespace, summary: dict) -> None:
+    metric = summary["metric"]
+    if summary["status"] == "cancelled":
+        print(f"Cancelled at step {summary['step']}/{summary['steps']}; checkpoint saved. "
+              f"Continue with: photogan train {summary['kind']} --out {summary['run']} --resume")
+        return
+    speed = f"{summary['images_per_s']:.1f} images/s" if summary["images_per_s"] else ""
+    print(f"Done: {summary['step']} steps in {_duration(summary['seconds'])} ({speed}).")
+    if summary["val"] is not None:
+        best = summary["best"]
+        best_text = f" (best {best:.4f} at step {summary['best_step']})" if best is not None \
+            else ""
+        first = summary["val_first"]
+        start = f"{first:.4f} -> " if first is not None else ""
+        print(f"{metric}: {start}{summary['val']:.4f}{best_text}")
+    print(f"Run folder: {summary['run']}  (samples: {summary['samples']})")
+    for entry in summary["exports"]:
+        usage = "-o OUTDIR" if entry["task"] == "sample" else "INPUT... -o OUTDIR"
+        print(f"Exported '{entry['id']}' for task {entry['task']}. Use it with: photogan run "
+              f"{entry['task']} {usage} --set model={entry['id']}")

@@ -1,0 +1,141 @@
+"""DeblurGAN training (Kupyn et al. 2018): WGAN-GP critic, perceptual + adversarial generator.
+
+Per training step, as in the official code: one batch of (blurred, sharp) crops; the
+generator's fakes are drawn once; the critic takes ``n_critic`` (5) updates on that batch
+(``D(fake) - D(real) + gp_weight * GP``, a fresh GP mixing weight each time); then the
+generator takes one update on ``-D(G(x)) + perceptual_weight * content``. The content loss is
+MSE of VGG19 ``block3_conv3`` features (inputs mapped to ``[0, 1]``) when the ImageNet weights
+are found, else the ``l1_gradient`` fallback on ``[-1, 1]`` images (weight 100 then matches
+pix2pix's L1 weight). Adam ``lr`` with betas (0.5, 0.999), constant for the first half and
+decaying linearly to zero over the second (the critic's schedule counts its own updates).
+
+Images cross the model boundary in ``[-1, 1]`` (``color.to_model``); the batch norm default
+is explained in ``engine.training.presets``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from keras import ops
+
+from engine.imaging import color
+from engine.models import build
+from engine.training import losses
+from engine.training.step import (
+    gradient_penalty,
+    make_adam,
+    make_forward,
+    make_step,
+    per_sample_score,
+)
+from engine.training.trainers import (
+    Export,
+    Setup,
+    Trainer,
+    grid,
+    mean_of,
+    predict,
+    register,
+    resolve_content,
+)
+
+RANGE = "-1,1"
+
+
+@register
+class DeblurTrainer(Trainer):
+    kind = "deblur"
+    loss_names = ("d_loss", "wasserstein", "gp", "g_loss", "g_adv", "g_content")
+
+    @classmethod
+    def resolve(cls, options: dict, crop: int) -> dict:
+        if options["d_norm"] == "batch":
+            raise ValueError("d_norm cannot be 'batch' for a WGAN-GP critic; use 'instance' "
+                             "or 'none'.")
+        min_crop = 3 * 2 ** options["d_layers"]
+        if crop < min_crop or crop % 4:
+            raise ValueError(f"deblur crops must be a multiple of 4 and at least {min_crop} "
+                             f"pixels for a {options['d_layers']}-layer critic; got {crop}.")
+        return resolve_content(options, "perceptual")
+
+    def __init__(self, setup: Setup, dataset) -> None:
+        super().__init__(setup, dataset)
+        o = self.options
+        self.gen_config = {"ngf": o["ngf"], "n_blocks": o["n_blocks"], "norm": o["norm"],
+                           "upsample": o["upsample"], "dropout": o["dropout"]}
+        generator = build("deblurgan", **self.gen_config)
+        critic = build("deblurgan_critic", n_layers=o["d_layers"], ndf=o["ndf"],
+                       norm=o["d_norm"])
+        self.models = {"generator": generator, "critic": critic}
+        adam = {"beta_1": o["beta_1"], "beta_2": o["beta_2"], "decay_start": o["decay_start"],
+                "mixed_precision": setup.mixed_precision}
+        self.optimizers = {
+            "generator": make_adam(o["lr"], setup.steps, **adam),
+            "critic": make_adam(o["lr"], setup.steps * o["n_critic"], **adam),
+        }
+        self.vgg = None
+        if o["perceptual"] == "vgg19":
+            self.vgg = losses.PerceptualLoss((o["perceptual_layer"],), o["vgg19_weights"])
+        self.fakes = make_forward(generator)
+        self.critic_step = make_step(self._critic_loss, critic.trainable_variables,
+                                     self.optimizers["critic"])
+        self.generator_step = make_step(self._generator_loss, generator.trainable_variables,
+                                        self.optimizers["generator"])
+
+    def _critic_loss(self, batch):
+        critic = self.models["critic"]
+        real, fake = batch["real"], batch["fake"]
+        score_real = ops.mean(per_sample_score(critic(real, training=True)))
+        score_fake = ops.mean(per_sample_score(critic(fake, training=True)))
+        penalty = gradient_penalty(critic, real, fake, batch["alpha"])
+        loss = score_fake - score_real + self.options["gp_weight"] * penalty
+        return loss, {"d_loss": loss, "wasserstein": score_real - score_fake, "gp": penalty}
+
+    def _content(self, output, target):
+        if self.vgg is not None:
+            return self.vgg((output + 1.0) * 0.5, (target + 1.0) * 0.5)
+        return losses.l1_gradient_loss(output, target)
+
+    def _generator_loss(self, batch):
+        output = ops.cast(self.models["generator"](batch["input"], training=True), "float32")
+        adv = -ops.mean(per_sample_score(self.models["critic"](output, training=True)))
+        content = self._content(output, batch["target"])
+        loss = adv + self.options["perceptual_weight"] * content
+        return loss, {"g_loss": loss, "g_adv": adv, "g_content": content}
+
+    def train_step(self, step: int, rng: np.random.Generator) -> dict[str, float]:
+        batch = self.dataset.sample(rng, self.setup.batch)
+        blurred = color.to_model(batch["input"], RANGE)
+        sharp = color.to_model(batch["target"], RANGE)
+        fake = self.fakes(blurred)
+        critic_logs = []
+        for _ in range(self.options["n_critic"]):
+            alpha = rng.uniform(size=(len(sharp), 1, 1, 1)).astype(np.float32)
+            critic_logs.append(self.critic_step({"real": sharp, "fake": fake, "alpha": alpha}))
+        logs = self.generator_step({"input": blurred, "target": sharp})
+        return {**mean_of(critic_logs), **logs}
+
+    def _outputs(self, val: dict) -> np.ndarray:
+        out = predict(self.models["generator"], color.to_model(val["input"], RANGE))
+        return color.from_model(out, RANGE)
+
+    def validate(self, val: dict) -> dict[str, float]:
+        out = self._outputs(val)
+        return {"val_l1": float(np.mean(np.abs(out - val["target"]))),
+                "val_l1_input": float(np.mean(np.abs(val["input"] - val["target"])))}
+
+    def sample_grid(self, val: dict) -> np.ndarray:
+        out = self._outputs(val)
+        return grid([[i, o, t] for i, o, t in zip(val["input"], out, val["target"])])
+
+    def exports(self) -> list[Export]:
+        return [Export("deblur", "", self.models["generator"], "deblurgan",
+                       dict(self.gen_config))]
+
+    def card(self) -> dict:
+        o = self.options
+        content = (f"VGG19 {o['perceptual_layer']} feature MSE" if o["perceptual"] == "vgg19"
+                   else "L1 + multi-scale gradient L1 (no VGG19 weights found)")
+        return {"losses": f"WGAN-GP (n_critic {o['n_critic']}, GP {o['gp_weight']}) + "
+                          f"{o['perceptual_weight']} x {content}",
+                "perceptual": o["perceptual"]}
