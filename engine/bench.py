@@ -25,7 +25,6 @@ Weights do not change speed, so the generators are freshly initialised architect
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import sys
@@ -290,26 +289,13 @@ class TileCounter:
         return self.predict(batch)
 
 
-@contextlib.contextmanager
-def _inference_policy(keras):
-    """The dtype policy real tasks build under (``mixed_float16`` on a GPU), then restored."""
-    from engine.store.loader import use_mixed_precision
-
-    previous = keras.config.dtype_policy()
-    if use_mixed_precision():
-        keras.config.set_dtype_policy("mixed_float16")
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
 def _build(arch: str, config: dict):
     keras = backend.keras()
     from engine.models import build
+    from engine.store.loader import inference_precision
 
     keras.utils.set_random_seed(0)
-    with _inference_policy(keras):
+    with inference_precision(keras):
         return build(arch, **config)
 
 

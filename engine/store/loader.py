@@ -43,7 +43,7 @@ def _build(manifest: Manifest):
         return build_vgg19_features(weights_path=manifest.weights_path)
 
     try:
-        with _inference_precision(keras):
+        with inference_precision(keras):
             model = build(manifest.arch, **manifest.config)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"Model '{manifest.id}' has an unusable architecture "
@@ -73,7 +73,7 @@ def use_mixed_precision() -> bool:
 
 
 @contextlib.contextmanager
-def _inference_precision(keras):
+def inference_precision(keras):
     """Build under the ``mixed_float16`` policy when ``use_mixed_precision()``, then restore."""
     previous = keras.config.dtype_policy()
     if use_mixed_precision():
