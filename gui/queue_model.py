@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QIcon
 
 COLUMNS = ("", "Name", "Size", "Status", "Output")
 COL_THUMB, COL_NAME, COL_SIZE, COL_STATUS, COL_OUTPUT = range(len(COLUMNS))
@@ -50,7 +50,7 @@ class QueueItem:
     percent: float = 0.0
     reason: str = ""
     output: Path | None = None
-    thumb: QImage | None = None
+    thumb: QIcon | None = None
     flagged: bool = False
 
     @property
@@ -63,8 +63,13 @@ class QueueItem:
         if self.status == RUNNING:
             return f"running {self.percent:.0f}%"
         if self.reason and self.status in (FAILED, SKIPPED):
-            return f"{self.status}: {self.reason}"
+            return f"{self.status}: {self.short_reason()}"
         return self.status
+
+    def short_reason(self) -> str:
+        """The reason without the leading file name (the Name column already shows it)."""
+        prefix = f"{self.path.name}: "
+        return self.reason[len(prefix):] if self.reason.startswith(prefix) else self.reason
 
     def size_text(self) -> str:
         """What the Size column shows: bytes, plus pixels once known."""
@@ -89,6 +94,7 @@ class QueueModel(QAbstractTableModel):
         super().__init__(parent)
         self._items: list[QueueItem] = []
         self._rows: dict[str, int] = {}
+        self.flag_icon: QIcon | None = None  # shown for unreadable files (set by the view)
 
     # -- Qt model interface -------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
@@ -109,7 +115,7 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(item, col)
         if role == Qt.ItemDataRole.DecorationRole and col == COL_THUMB:
-            return item.thumb
+            return item.thumb if item.thumb is not None or not item.flagged else self.flag_icon
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(item, col)
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:

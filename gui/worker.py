@@ -124,13 +124,12 @@ class WorkerHost(QObject):
         """
         if self.busy:
             raise RuntimeError("a worker is already running")
-        thread = QThread()
+        thread = QThread(self)
         thread.setObjectName(f"photogan-{worker.name}")
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         # Direct: quit from the worker thread itself, so a UI thread blocked in wait() is freed.
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.finished.connect(worker.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         thread.start()
@@ -155,8 +154,11 @@ class WorkerHost(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
+        """``finished`` is emitted from the ending thread itself: wait for it to be fully
+        gone before letting go of it (the worker is then freed in this thread)."""
         thread = self._thread
         self._thread = self._worker = None
         if thread is not None:
+            thread.wait()
             thread.deleteLater()
         self.busy_changed.emit(False)

@@ -1,0 +1,54 @@
+"""Starts the desktop app: ``photogan-gui``, ``python -m gui`` and ``photogan gui``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from engine import __version__
+from engine.resources import APP_NAME, resource_path
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Command-line arguments: photos or folders to queue, and an optional settings file."""
+    parser = argparse.ArgumentParser(prog="photogan-gui", description="PhotoGAN desktop app")
+    parser.add_argument("inputs", nargs="*", type=Path, help="photos or folders to queue")
+    parser.add_argument("--settings", type=Path, help="settings file (default: user config)")
+    parser.add_argument("--version", action="version", version=f"PhotoGAN {__version__}")
+    args, _qt_args = parser.parse_known_args(argv)
+    return args
+
+
+def make_app(argv: list[str]) -> QApplication:
+    """The ``QApplication`` with the app's names and high-DPI rounding set. Qt 6 scales for
+    high-DPI screens and follows the system's light or dark palette by itself."""
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    QGuiApplication.setDesktopFileName("photogan")
+    icon = resource_path("icons", "photogan.png")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app  # type: ignore[return-value]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the window (queueing any paths given) and run until it closes."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    app = make_app(argv)
+    from gui.main_window import MainWindow
+
+    window = MainWindow(settings_path=args.settings)
+    window.show()
+    if args.inputs:
+        window.queue.add_paths([p for p in args.inputs if p.exists()])
+    return app.exec()

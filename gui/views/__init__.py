@@ -1,0 +1,1 @@
+"""Widgets holding layout and painting only; controllers fill them and react to them."""

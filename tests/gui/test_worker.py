@@ -1,0 +1,93 @@
+"""The worker: signal order, failures as sentences, finished always last, the UI thread
+free during a run."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+
+from engine.errors import ImageReadError
+from engine.events import Progress
+from gui.worker import Worker, WorkerHost
+from tests.gui.conftest import RUN_TIMEOUT_MS
+from tests.gui.helpers import make_photo
+
+
+def _run(qtbot, job):
+    host = WorkerHost()
+    worker = Worker(job)
+    seen = []
+    worker.started.connect(lambda: seen.append("started"))
+    worker.progress.connect(lambda e: seen.append(("progress", e.stage, e.done)))
+    worker.item_done.connect(lambda i, r: seen.append(("item_done", i, r)))
+    worker.failed.connect(lambda m: seen.append(("failed", m)))
+    with qtbot.waitSignal(worker.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        host.start(worker)
+    qtbot.waitUntil(lambda: not host.busy)
+    return seen, blocker.args[0]
+
+
+def test_signals_arrive_in_order_and_finished_carries_the_result(qtbot):
+    def job(progress, cancel):
+        progress(Progress("batch", 0, 1, "a.jpg", 0, {"event": "start"}))
+        progress(Progress("tiles", 1, 2, item=0))
+        progress(Progress("tiles", 2, 2, item=0))
+        progress(Progress("batch", 1, 1, "a.jpg", 0, {"event": "done", "result": "R"}))
+        return 42
+
+    seen, result = _run(qtbot, job)
+    assert result == 42
+    assert seen == ["started", ("progress", "batch", 0), ("progress", "tiles", 1),
+                    ("progress", "tiles", 2), ("progress", "batch", 1), ("item_done", 0, "R")]
+
+
+def test_an_engine_error_becomes_failed_and_finished_still_fires(qtbot):
+    def job(progress, cancel):
+        raise ImageReadError("x.png: not an image; check the file.")
+
+    seen, result = _run(qtbot, job)
+    assert result is None
+    assert seen == ["started", ("failed", "x.png: not an image; check the file.")]
+
+
+def test_a_bug_is_reported_as_a_sentence(qtbot):
+    def job(progress, cancel):
+        raise KeyError("oops")
+
+    seen, _ = _run(qtbot, job)
+    assert seen[-1][0] == "failed" and "Internal error (KeyError" in seen[-1][1]
+
+
+def test_cancel_only_sets_the_token_and_the_job_stops_itself(qtbot):
+    def job(progress, cancel):
+        for i in range(10_000_000):
+            cancel.check()
+            if i == 0:
+                progress(Progress("steps", 1, 0))
+        return "not cancelled"
+
+    host = WorkerHost()
+    worker = Worker(job)
+    worker.progress.connect(lambda _e: worker.cancel())
+    with qtbot.waitSignal(worker.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        host.start(worker)
+    assert blocker.args[0] is None
+    qtbot.waitUntil(lambda: not host.busy)
+
+
+def test_the_event_loop_stays_responsive_during_a_run(qtbot, window, tmp_path):
+    window.queue.add_paths([make_photo(tmp_path / f"p{i}.png", 800, 600, seed=i)
+                            for i in range(3)])
+    window.task_panel.tile.setValue(64)
+    ticks_while_busy = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: window.host.busy and ticks_while_busy.append(1))
+    timer.start()
+
+    with qtbot.waitSignal(window.run.run_finished, timeout=RUN_TIMEOUT_MS):
+        window.run.start()
+    qtbot.waitUntil(lambda: not window.host.busy, timeout=RUN_TIMEOUT_MS)
+    timer.stop()
+
+    assert len(ticks_while_busy) > 0
+    assert all(it.status == "done" for it in window.queue_model.items())
