@@ -198,6 +198,14 @@ class QueueModel(QAbstractTableModel):
             self.update(item.path, status=QUEUED, percent=0.0, reason="", flagged=False)
         return again
 
+    def requeue_all(self) -> list[QueueItem]:
+        """Put every readable row back to queued (to run the queue again, e.g. with another
+        task); returns them."""
+        again = [it for it in self._items if not it.flagged and it.status != QUEUED]
+        for item in again:
+            self.update(item.path, status=QUEUED, percent=0.0, reason="")
+        return again
+
     def runnable_rows(self) -> list[int]:
         """Rows a run would process: queued and not flagged unreadable."""
         return [r for r, it in enumerate(self._items) if it.status == QUEUED and not it.flagged]

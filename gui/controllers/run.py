@@ -93,12 +93,18 @@ class RunController(QObject):
     # -- start and cancel ---------------------------------------------------------------
     @Slot()
     def start(self) -> bool:
-        """Run every queued photo with the chosen task; returns whether a run started."""
+        """Run every queued photo with the chosen task; returns whether a run started.
+
+        When nothing is queued but photos have finished (say the user picked another task),
+        the whole queue runs again; existing outputs follow the overwrite/skip setting.
+        """
         if self.host.busy:
             return False
         rows = self.model.runnable_rows()
+        if not rows and self.model.requeue_all():
+            rows = self.model.runnable_rows()
         if not rows:
-            self.message.emit("Nothing to run: add photos, or retry the failed ones.")
+            self.message.emit("Nothing to run: add photos first.")
             return False
         task_id = self.tasks.task_id()
         try:

@@ -104,6 +104,8 @@ class WindowController(QObject):
 
     @Slot(bool)
     def _on_busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._save()  # a run's settings survive a crash or a killed session
         if self.closing and not busy:
             self.window.close()
 

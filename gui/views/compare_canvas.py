@@ -198,7 +198,8 @@ class CompareCanvas(QWidget):
     # -- painting -----------------------------------------------------------------------
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Dark))
+        # QColor(...) copies: palette().color() refers into a temporary palette (a crash once freed)
+        painter.fillRect(self.rect(), QColor(self.palette().color(QPalette.ColorRole.Dark)))
         if self.before is None:
             self._paint_message(painter, QRectF(self.rect()))
             return
@@ -294,7 +295,7 @@ class CompareCanvas(QWidget):
         painter.restore()
 
     def _paint_message(self, painter: QPainter, rect: QRectF) -> None:
-        painter.setPen(self.palette().color(QPalette.ColorRole.BrightText))
+        painter.setPen(QColor(self.palette().color(QPalette.ColorRole.BrightText)))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                          self.message)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -72,7 +72,8 @@ class QueueTable(QTableView):
         if model is not None and model.rowCount() > 0:
             return
         painter = QPainter(self.viewport())
-        colour = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        # QColor(...) copies: palette().color() refers into a temporary palette (a crash once freed)
+        colour = QColor(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         painter.setPen(colour)
         font = painter.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)

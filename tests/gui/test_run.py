@@ -29,6 +29,23 @@ def test_a_run_writes_every_output_and_marks_rows_done(window, run_and_wait, out
     assert "3 done" in window.run_bar.overall_label.text()
 
 
+def test_start_after_a_finished_run_runs_the_queue_again_with_the_new_task(
+        window, run_and_wait, out_dir, tmp_path):
+    photos = [make_photo(tmp_path / "in" / f"p{i}.jpg", seed=i) for i in range(2)]
+    bad = make_fake_png(tmp_path / "in" / "bad.png")
+    window.queue.add_paths([*photos, bad])
+    run_and_wait()
+    combo = window.task_panel.task_combo
+    combo.setCurrentIndex(combo.findData("resize"))
+
+    result = run_and_wait()
+
+    assert result.count("done") == 2
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "p0_resize.jpg", "p0_sharpen.jpg", "p1_resize.jpg", "p1_sharpen.jpg"]
+    assert [it.status for it in window.queue_model.items()] == [DONE, DONE, FAILED]
+
+
 def test_existing_outputs_are_skipped_unless_overwrite(window, run_and_wait, out_dir, tmp_path):
     photo = make_photo(tmp_path / "in" / "p.png")
     window.queue.add_paths([photo])

@@ -42,7 +42,8 @@ def test_the_window_restores_what_it_saved(qtbot, home, settings_path, tmp_path)
     first = MainWindow(GuiSettings(output_dir=str(tmp_path / "o")), settings_path,
                        probe_backend=False)
     qtbot.addWidget(first)
-    first.show()
+    with qtbot.waitExposed(first):
+        first.show()
     panel = first.task_panel
     panel.form.widget("amount").setValue(3.0)
     panel.tile.setValue(128)
@@ -60,3 +61,18 @@ def test_the_window_restores_what_it_saved(qtbot, home, settings_path, tmp_path)
     assert panel.recursive.isChecked()
     assert panel.out_dir.text() == str(tmp_path / "o")
     assert second.settings.geometry and second.settings.geometry == first.settings.geometry
+
+
+def test_starting_a_run_saves_the_settings_it_uses(window, run_and_wait, settings_path,
+                                                   out_dir, tmp_path):
+    from tests.gui.helpers import make_photo
+
+    window.task_panel.form.widget("amount").setValue(2.0)
+    window.queue.add_paths([make_photo(tmp_path / "in" / "p.jpg")])
+    assert not settings_path.exists()
+
+    run_and_wait()  # the window stays open: only the run start can have saved
+
+    saved = GuiSettings.load(settings_path)
+    assert saved.output_dir == str(out_dir) and saved.task == "sharpen"
+    assert saved.task_options["sharpen"]["amount"] == 2.0
