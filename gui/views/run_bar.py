@@ -41,7 +41,10 @@ class RunBar(QWidget):
         grid.addWidget(self.item_label, 1, 2)
         grid.addWidget(self.item, 1, 3)
         grid.setColumnStretch(3, 1)
-        grid.setColumnMinimumWidth(2, 160)
+        for label in (self.overall_label, self.item_label):
+            # a fixed column, wrapping long summaries, so the bars never jump sideways
+            label.setFixedWidth(300)
+            label.setWordWrap(True)
         grid.setColumnMinimumWidth(4, 100)
         self.reset()
 

@@ -196,6 +196,16 @@ def test_epochs_set_the_number_of_steps(tmp_path):
     assert summary["steps"] == 3  # 6 images / batch 2
 
 
+def test_a_pixel_loss_only_srgan_run_finishes_and_resumes(tmp_path):
+    # stage1_fraction=1.0 (the PSNR model) has no stage-2 optimizer: the last report and a
+    # resume of the finished run must not look for one.
+    options = {**TINY["upscale"][1], "stage1_fraction": 1.0}
+    summary = run_tiny("upscale", tmp_path / "run", steps=4, options=options)
+    assert summary["status"] == "done" and summary["step"] == 4
+    again = run_tiny("upscale", tmp_path / "run", steps=4, options=options, resume=True)
+    assert again["status"] == "done" and again["step"] == 4
+
+
 def test_export_puts_generators_into_the_store(tmp_path, store, finished):
     from engine.store import catalog
     from engine.store.loader import load_model

@@ -124,7 +124,7 @@ class UpscaleTrainer(Trainer):
 
     def lr(self) -> float:
         done = int(ops.convert_to_numpy(self.optimizers["pixel"].iterations))
-        in_stage1 = done < self.stage1_steps
+        in_stage1 = done < self.stage1_steps or "generator" not in self.optimizers
         return current_lr(self.optimizers["pixel" if in_stage1 else "generator"])
 
     def train_step(self, step: int, rng: np.random.Generator) -> dict[str, float]:

@@ -1,0 +1,119 @@
+"""Publish a finished training run as a shipped model under ``resources/weights/<id>/``.
+
+The run's generator is exported through the normal store path (``photogan train --resume
+--export``, into a throw-away user folder), then copied into the shipped folder with float16
+weights, ``source: shipped``, a title, the model card (what it was trained on, how long, the
+final losses) plus the notes given here, and optionally the ``default`` flag for its task.
+
+Run (after ``photogan train ... --out runs/NAME``)::
+
+    .venv/bin/python build_scripts/ship_model.py runs/deblur-fast --kind deblur \\
+        --id deblur-fast --title "DeblurGAN fast (ngf 32, 6 blocks)" --default \\
+        --note "Trained on data/photos/train (40 photos, see docs/MODELS.md)."
+
+CycleGAN runs publish two models, ``ID`` (photo2monet) and ``ID-inverse`` (monet2photo).
+``--eval FILE`` adds a ``photogan eval --report`` JSON to the card of every published model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _export(run: Path, kind: str, model_id: str, home: Path) -> list[Path]:
+    """Export the run's generator(s) into ``home``'s user store; returns their folders."""
+    os.environ["PHOTOGAN_HOME"] = str(home)
+    sys.path.insert(0, str(ROOT))
+    from engine import api
+
+    summary = api.train(kind, None, run, resume=True, export=model_id, preset=None)
+    if summary["status"] != "done" or not summary["exports"]:
+        raise SystemExit(f"{run}: the run is not finished ({summary['step']} of "
+                         f"{summary['steps']} steps); finish it with --resume first.")
+    return [home / "models" / e["id"] for e in summary["exports"]]
+
+
+def _float16(folder: Path, manifest: dict) -> None:
+    """Rewrite the weights file with float16 storage and update the manifest's sha256."""
+    from engine.store.manifest import file_sha256
+
+    path = folder / manifest["file"]
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: (v.astype(np.float16) if v.dtype == np.float32 else v)
+                  for k, v in data.items()}
+    path.unlink()
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    manifest["sha256"] = file_sha256(path)
+
+
+def _relative(path: str | None) -> str | None:
+    """A data folder relative to the repository (``data/photos/train``) when inside it."""
+    if not path:
+        return path
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return path
+
+
+def publish(folder: Path, title: str, default: bool, notes: list[str], evaluation: dict | None,
+            shipped: Path) -> Path:
+    """Copy one exported model ``folder`` into ``shipped`` as a shipped model."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    target = shipped / manifest["id"]
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(folder, target)
+    _float16(target, manifest)
+    card = manifest.get("card", {})
+    card.pop("run", None)  # a path on the training machine means nothing to users
+    card["trained_on"] = {k: _relative(v) for k, v in card.get("trained_on", {}).items()}
+    card["storage"] = "float16"
+    if notes:
+        card["notes"] = notes
+    if evaluation:
+        card["evaluation"] = evaluation
+    manifest.update(source="shipped", default=default, title=title, card=card)
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run", type=Path, help="finished run folder")
+    parser.add_argument("--kind", required=True, choices=["deblur", "upscale", "cyclegan",
+                                                          "dcgan"])
+    parser.add_argument("--id", required=True, help="model id (folder name)")
+    parser.add_argument("--title", required=True)
+    parser.add_argument("--inverse-title", default="", help="title of ID-inverse (cyclegan)")
+    parser.add_argument("--default", action="store_true", help="the task's default model")
+    parser.add_argument("--note", action="append", default=[], help="model card note")
+    parser.add_argument("--eval", type=Path, help="photogan eval --report JSON for the card")
+    parser.add_argument("--shipped", type=Path, default=ROOT / "resources" / "weights")
+    args = parser.parse_args(argv)
+
+    evaluation = json.loads(args.eval.read_text()) if args.eval else None
+    with tempfile.TemporaryDirectory(prefix="photogan-ship-") as home:
+        folders = _export(args.run.resolve(), args.kind, args.id, Path(home))
+        for folder in folders:
+            inverse = folder.name.endswith("-inverse")
+            title = (args.inverse_title or f"{args.title} (inverse)") if inverse else args.title
+            target = publish(folder, title, args.default, args.note, evaluation, args.shipped)
+            size = (target / "weights.npz").stat().st_size / 1e6
+            print(f"shipped {target} ({size:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
