@@ -266,33 +266,19 @@ class CompareCanvas(QWidget):
 
     def _paint_tag(self, painter: QPainter, pane: QRectF, text: str,
                    align: Qt.AlignmentFlag) -> None:
-        metrics = painter.fontMetrics()
-        width, height = metrics.horizontalAdvance(text) + 16, metrics.height() + 8
-        x = pane.left() + 10 if align == Qt.AlignmentFlag.AlignLeft else pane.right() - 10 - width
-        box = QRectF(x, pane.top() + 10, width, height)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 150))
-        painter.drawRoundedRect(box, 6, 6)
-        painter.setPen(QColor(255, 255, 255))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
+        box = _badge_box(painter, text)
+        left = align == Qt.AlignmentFlag.AlignLeft
+        x = pane.left() + 10 if left else pane.right() - 10 - box.width()
+        box.moveTopLeft(QPointF(x, pane.top() + 10))
+        _paint_badge(painter, box, text)
 
     def _paint_zoom(self, painter: QPainter) -> None:
         text = f"{'Fit · ' if self.fit else ''}{self.zoom_percent():.0f}%"
         if self.message:
             text = f"{self.message}   {text}"
-        metrics = painter.fontMetrics()
-        box = QRectF(0, 0, metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
+        box = _badge_box(painter, text)
         box.moveBottomRight(QPointF(self.width() - 10, self.height() - 10))
-        painter.save()
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 150))
-        painter.drawRoundedRect(box, 6, 6)
-        painter.setPen(QColor(255, 255, 255))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
+        _paint_badge(painter, box, text)
 
     def _paint_message(self, painter: QPainter, rect: QRectF) -> None:
         painter.setPen(QColor(self.palette().color(QPalette.ColorRole.BrightText)))
@@ -346,3 +332,21 @@ class CompareCanvas(QWidget):
     def resizeEvent(self, event) -> None:
         self._refit()
         super().resizeEvent(event)
+
+
+def _badge_box(painter: QPainter, text: str) -> QRectF:
+    """The size of a badge around ``text`` (8 px padding), at the origin."""
+    metrics = painter.fontMetrics()
+    return QRectF(0, 0, metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
+
+
+def _paint_badge(painter: QPainter, box: QRectF, text: str) -> None:
+    """White text on a translucent dark rounded box, readable over any photo."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 150))
+    painter.drawRoundedRect(box, 6, 6)
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()

@@ -3,12 +3,11 @@ latent-walk animation."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.views.icon_grid import icon_grid
 from gui.views.param_form import ParamForm
 
 CELL = 128
@@ -53,12 +53,7 @@ class SamplerView(QStackedWidget):
         for widget in (self.generate, self.reroll, self.cancel, self.progress, self.message):
             left.addWidget(widget)
         left.addStretch(1)
-        self.grid = QListWidget(page)
-        self.grid.setObjectName("sampleGrid")
-        self.grid.setViewMode(QListWidget.ViewMode.IconMode)
-        self.grid.setIconSize(QSize(CELL, CELL))
-        self.grid.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.grid.setMovement(QListWidget.Movement.Static)
+        self.grid = icon_grid(page, CELL, "sampleGrid")
         self.grid.setSpacing(6)
         self.save = QPushButton("Save Checked…", page)
         self.walk = QLabel("The latent walk plays here after a run with the GIF option.", page)

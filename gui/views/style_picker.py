@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.resources import resource_path
+from gui.views.icon_grid import icon_grid
 
 ICON_SIDE = 72
 _PATTERNS = ("*.jpg", "*.jpeg", "*.png", "*.webp")
@@ -60,12 +60,7 @@ class StylePicker(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._value = ""
-        self.list = QListWidget(self)
-        self.list.setObjectName("styleList")
-        self.list.setViewMode(QListWidget.ViewMode.IconMode)
-        self.list.setIconSize(QSize(ICON_SIDE, ICON_SIDE))
-        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.list.setMovement(QListWidget.Movement.Static)
+        self.list = icon_grid(self, ICON_SIDE, "styleList")
         self.list.setFixedHeight(ICON_SIDE + 40)
         for path in bundled_styles():
             item = QListWidgetItem(_icon(path), style_title(path))
