@@ -65,6 +65,10 @@ __all__ = [
 KINDS = ("deblur", "upscale", "cyclegan", "dcgan")
 DEFAULT_CACHE_BYTES = 1536 * 1024 * 1024
 CYCLEGAN_WORKING_PIXELS = 4_000_000
+# Synthetic deblur/upscale crops: tries per crop to find one with detail, and what counts
+# as detail (``texture``, 0..255 units); see ``_textured_window``.
+TEXTURE_TRIES = 4
+TEXTURE_MIN = 6.0
 # Context around a synthetic crop (cut off afterwards), so blur kernels see real neighbours
 # rather than a mirrored border; rounded up to a multiple of the upscale factor.
 _MARGIN = 16
@@ -434,6 +438,40 @@ def _window(arr: np.ndarray, rng: np.random.Generator | None, height: int, width
     return arr[top : top + height, left : left + width]
 
 
+def texture(window: np.ndarray) -> float:
+    """Mean absolute neighbour difference of the first channel, in 0..255 units: about 1
+    for sky or a wall (noise only), 10 or more for foliage, text or fabric."""
+    plane = window[..., 0].astype(np.float32)
+    return float(np.abs(np.diff(plane, axis=0)).mean() + np.abs(np.diff(plane, axis=1)).mean())
+
+
+def _textured_window(arr: np.ndarray, rng: np.random.Generator | None, side: int,
+                     core: int) -> np.ndarray:
+    """A ``side x side`` window whose central ``core x core`` part has detail to learn from.
+
+    Wallpaper-sized photos are mostly smooth sky, water or bokeh at full resolution, so a
+    uniform crop teaches a deblur or upscale model little. With ``rng``: up to
+    ``TEXTURE_TRIES`` random windows, the first with ``texture >= TEXTURE_MIN`` (else the
+    most textured); without: the most textured of a fixed 3 x 3 grid (stable validation).
+    """
+    padded = _mirror_pad(arr, (_pad_amounts(arr.shape[0], side), _pad_amounts(arr.shape[1], side)))
+    room_y, room_x = padded.shape[0] - side, padded.shape[1] - side
+    if rng is None:
+        spots = [(room_y * i // 2, room_x * j // 2) for i in range(3) for j in range(3)]
+    else:
+        spots = [_offsets(room_y, room_x, rng) for _ in range(TEXTURE_TRIES)]
+    best, best_score = None, -1.0
+    m = (side - core) // 2
+    for top, left in spots:
+        window = padded[top : top + side, left : left + side]
+        score = texture(window[m : m + core, m : m + core])
+        if rng is not None and score >= TEXTURE_MIN:
+            return window
+        if score > best_score:
+            best, best_score = window, score
+    return best
+
+
 def _offsets(room_y: int, room_x: int, rng: np.random.Generator | None) -> tuple[int, int]:
     if rng is None:
         return room_y // 2, room_x // 2
@@ -563,7 +601,8 @@ class SyntheticDataset(_Base):
     def _item(self, arr, crop_rng, degrade_rng) -> tuple[np.ndarray, np.ndarray]:
         margin = self.scale * math.ceil(_MARGIN / self.scale)
         side = self.crop + 2 * margin
-        (window,) = _maybe_flip([_window(arr, crop_rng, side, side)], crop_rng)
+        (window,) = _maybe_flip([_textured_window(arr, crop_rng, side, self.crop)],
+                                  crop_rng)
         sharp = _to_float(window)
         target = sharp[margin : margin + self.crop, margin : margin + self.crop]
         if self.kind == "deblur":

@@ -201,6 +201,33 @@ def test_flips_are_horizontal_only(tmp_path):
     assert all(img[-1, :, 1].mean() > img[0, :, 1].mean() for img in images)  # never upside down
 
 
+def test_texture_tells_flat_from_detailed_patches():
+    flat = np.full((32, 32, 3), 120, np.uint8)
+    assert datasets.texture(flat) == 0.0
+    assert datasets.texture(_photo(32, 32, block=2)) > 30 * datasets.TEXTURE_MIN / 6
+
+
+@pytest.mark.parametrize("kind", ["deblur", "upscale"])
+def test_synthetic_crops_prefer_the_detailed_part_of_a_photo(tmp_path, monkeypatch, kind):
+    # A wallpaper-like photo: two thirds flat sky, one third sharp blocks.
+    photo = np.full((256, 384, 3), 150, np.uint8)
+    photo[:, 256:] = _photo(256, 128, block=4)
+    _save(tmp_path / "wall" / "w.png", photo)
+
+    def detailed_share(tries: int) -> float:
+        monkeypatch.setattr(datasets, "TEXTURE_TRIES", tries)
+        dataset = make_dataset(kind, tmp_path / "wall", crop=32, min_count=1)
+        targets = dataset.sample(np.random.default_rng(0), 48)["target"]
+        return float(np.mean([datasets.texture(np.round(t * 255)) >= datasets.TEXTURE_MIN
+                              for t in targets]))
+
+    tries = datasets.TEXTURE_TRIES
+    uniform, chosen = detailed_share(1), detailed_share(tries)
+    assert uniform < 0.5 and chosen >= 0.7 and chosen >= uniform + 0.3
+    validation = make_dataset(kind, tmp_path / "wall", crop=32, min_count=1).validation(1)
+    assert datasets.texture(np.round(validation["target"][0] * 255)) >= datasets.TEXTURE_MIN
+
+
 def test_small_images_are_mirror_padded_to_the_crop(tmp_path):
     _folder(tmp_path / "small", count=2, height=70, width=80)
     dataset = make_dataset("cyclegan", tmp_path / "small", tmp_path / "small", crop=96)
