@@ -1,4 +1,5 @@
-"""``photogan eval deblur|upscale --data DIR``: the model against classical baselines."""
+"""``photogan eval deblur|upscale --data DIR``: the model against classical baselines;
+``photogan eval sample --data DIR``: sample quality through a classifier trained on DIR."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from engine.cli.main import EXIT_OK, command
 
 @command
 def setup(subs: argparse._SubParsersAction) -> None:
-    p = subs.add_parser("eval", help="score deblur/upscale against classical baselines")
-    p.add_argument("task", choices=("deblur", "upscale"))
-    p.add_argument("--data", type=Path, required=True, help="folder of sharp held-out photos")
+    p = subs.add_parser("eval", help="score deblur/upscale against classical baselines, or "
+                        "sample quality with a classifier")
+    p.add_argument("task", choices=("deblur", "upscale", "sample"))
+    p.add_argument("--data", type=Path, required=True, help="folder of sharp held-out photos "
+                   "(sample: a folder with train/<label>/ and test/<label>/ images)")
     p.add_argument("--model", default="", help="model id (default: the task's default)")
     p.add_argument("--crop", type=int, default=512, help="centre crop side in pixels")
     p.add_argument("--limit", type=int, default=0, help="only the first N photos")
+    p.add_argument("--count", type=int, default=2000, help="sample: images per row")
+    p.add_argument("--seed", type=int, default=0, help="sample: latent and split seed")
     p.add_argument("--report", type=Path, metavar="FILE", help="write the results as JSON")
     p.set_defaults(handler=handle)
 
@@ -26,6 +31,8 @@ def handle(args: argparse.Namespace) -> int:
     from engine.cli.display import PlainDisplay
     from engine.eval import evaluate
 
+    if args.task == "sample":
+        return handle_sample(args)
     results = evaluate(args.task, args.data, args.model, args.crop, args.limit,
                        PlainDisplay())
     for kind, rows in results.items():
@@ -39,3 +46,37 @@ def handle(args: argparse.Namespace) -> int:
         data = {kind: [r.to_json() for r in rows] for kind, rows in results.items()}
         write_text_atomic(args.report, json.dumps(data, indent=2))
     return EXIT_OK
+
+
+def handle_sample(args: argparse.Namespace) -> int:
+    from engine.atomic import write_text_atomic
+    from engine.cli.display import PlainDisplay
+    from engine.eval_sample import evaluate_sample
+
+    result = evaluate_sample(args.data, args.model, args.count, args.seed, PlainDisplay())
+    for line in sample_table(result):
+        print(line)
+    if args.report:
+        write_text_atomic(args.report, json.dumps(result.to_json(), indent=2))
+    return EXIT_OK
+
+
+def sample_table(result) -> list[str]:
+    """The ``eval sample`` table: the classifier, one row per image set, class histograms."""
+    from engine.eval_sample import COVERAGE_MIN
+
+    clf = result.classifier
+    how = f"trained in {clf.train_seconds:.0f} s" if clf.trained else "cached"
+    lines = [f"\nsample / {result.model_id} ({result.arch}), seed {result.seed}",
+             f"classifier: {clf.train_images} train images, test accuracy "
+             f"{clf.test_accuracy:.1%} on {clf.test_images} ({how}: {clf.cache})",
+             f"{'images':<40} {'count':>6} {'class score':>11} {'FCD':>9} "
+             f"{f'classes >= {COVERAGE_MIN:.0%}':>15}"]
+    n = len(result.classes)
+    lines += [f"{r.name:<40} {r.count:>6} {r.classifier_score:>11.3f} {r.fcd:>9.3f} "
+              f"{f'{r.covered}/{n}':>15}" for r in result.rows]
+    lines.append(f"\npredicted class histogram (%)\n{'class':<40} "
+                 + " ".join(f"{c[:5]:>5}" for c in result.classes))
+    lines += [f"{r.name:<40} " + " ".join(f"{h * 100:>5.1f}" for h in r.histogram)
+              for r in result.rows]
+    return lines

@@ -14,8 +14,10 @@ from engine.tasks.registry import register
 class PhotoToPainting(ModelTask):
     id = "photo2monet"
     title = "Photo to painting"
-    description = ("Repaints a photo in a painter's style with a CycleGAN generator; the "
-                   "model card says which paintings it learned from.")
+    description = ("Repaints a photo in a painter's style with a CycleGAN generator. The "
+                   "shipped model learned from Van Gogh's The Starry Night (not Monet: no "
+                   "Monet paintings are available offline); import the official "
+                   "style_monet.pth for Monet.")
     overlap = 64
 
 
@@ -23,6 +25,7 @@ class PhotoToPainting(ModelTask):
 class PaintingToPhoto(ModelTask):
     id = "monet2photo"
     title = "Painting to photo"
-    description = ("Turns a painting into a photo-like image with a CycleGAN generator; the "
-                   "model card says which paintings it learned from.")
+    description = ("Turns a painting into a photo-like image with a CycleGAN generator. The "
+                   "shipped model learned the way back from Van Gogh's The Starry Night; "
+                   "import the official monet2photo.pth for Monet.")
     overlap = 64
