@@ -533,7 +533,7 @@ class Dataset(Protocol):
         """A random batch; the same ``rng`` state gives the same batch."""
 
     def validation(self, count: int, seed: int = 1234) -> dict[str, np.ndarray]:
-        """Fixed inputs (the same every call): centre crops of the first images by order."""
+        """Fixed inputs (the same every call): crops of the first images by order."""
 
     def describe(self) -> dict:
         """Counts, folders, mode (synthetic/paired/unpaired/single), problems so far."""
@@ -576,9 +576,10 @@ class SyntheticDataset(_Base):
     mode = "synthetic"
 
     def __init__(self, kind, scan: FolderScan, crop, seed, min_count, cache, scale=4,
-                 crops_per_image=1, pixel_limit=io.DEFAULT_MAX_PIXELS):
+                 crops_per_image=1, pixel_limit=io.DEFAULT_MAX_PIXELS, clean=False):
         super().__init__(kind, crop, seed, min_count, cache)
         self.scale = scale
+        self.clean = bool(clean)
         self.crops_per_image = max(1, int(crops_per_image))
         self.problems = scan.problems
         self.files = _Files(scan, scan.paths, cache, self.problems, None, pixel_limit)
@@ -608,7 +609,7 @@ class SyntheticDataset(_Base):
         if self.kind == "deblur":
             blurred = degrade.degrade_blur(sharp, degrade_rng)
             return blurred[margin : margin + self.crop, margin : margin + self.crop], target
-        low = degrade.degrade_downscale(sharp, degrade_rng, self.scale)
+        low = degrade.degrade_downscale(sharp, degrade_rng, self.scale, clean=self.clean)
         m, c = margin // self.scale, self.crop // self.scale
         return low[m : m + c, m : m + c], target
 
@@ -822,6 +823,7 @@ def make_dataset(
     cache_bytes: int = DEFAULT_CACHE_BYTES,
     crops_per_image: int = 1,
     pixel_limit: int = io.DEFAULT_MAX_PIXELS,
+    degradation: str = "realistic",
 ) -> Dataset:
     """The dataset a trainer of ``kind`` draws from (see the module docstring for layouts).
 
@@ -839,6 +841,8 @@ def make_dataset(
         crops_per_image: consecutive batch items cut from one drawn image (deblur and
             upscale); raise it for folders of large photos, where decoding dominates.
         pixel_limit: images above this many pixels are skipped.
+        degradation: synthetic upscale pairs: ``realistic`` (blur, noise, JPEG) or ``clean``
+            (the downscale alone); see ``degrade.degrade_downscale``.
 
     Raises:
         UsageError: unknown kind, bad crop/scale, missing or unsuitable folders, too few
@@ -865,7 +869,8 @@ def make_dataset(
         return PairedDataset(kind, data, folders, pairs, problems, scale=factor,
                              crops_per_image=crops_per_image, **common)
     scan = scan_folder(data, min(64, crop), needed, pixel_limit)
-    return SyntheticDataset(kind, scan, scale=factor, crops_per_image=crops_per_image, **common)
+    return SyntheticDataset(kind, scan, scale=factor, crops_per_image=crops_per_image,
+                            clean=degradation == "clean", **common)
 
 
 def _check_options(kind: str, data_b, crop: int, scale: int) -> None:

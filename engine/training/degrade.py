@@ -290,12 +290,15 @@ def degrade_blur(sharp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def degrade_downscale(hr: np.ndarray, rng: np.random.Generator, scale: int = 4) -> np.ndarray:
+def degrade_downscale(hr: np.ndarray, rng: np.random.Generator, scale: int = 4,
+                      clean: bool = False) -> np.ndarray:
     """A random low-resolution version of ``hr`` for upscale training.
 
-    Half of the time a mild Gaussian blur (sigma 0..1.2) first; then a ``scale``x downscale by
-    area or anti-aliased bicubic (even odds), mild noise (sigma 0..0.01) and, half of the time,
-    JPEG at quality 75..95.
+    Realistic (default): half of the time a mild Gaussian blur (sigma 0..1.2) first; then a
+    ``scale``x downscale by area or anti-aliased bicubic (even odds), mild noise (sigma
+    0..0.01) and, half of the time, JPEG at quality 75..95. ``clean``: the downscale alone
+    (the classic SRResNet setting and the ``photogan eval`` protocol; sharper on clean photos,
+    less forgiving of noise and JPEG).
 
     Args:
         hr: ``(H, W, 3)`` float32 RGB in ``[0, 1]``; ``H`` and ``W`` divisible by ``scale``.
@@ -303,6 +306,8 @@ def degrade_downscale(hr: np.ndarray, rng: np.random.Generator, scale: int = 4) 
     Returns:
         ``(H // scale, W // scale, 3)`` float32 in ``[0, 1]``.
     """
+    if clean:
+        return _downscale(hr, scale, "area" if rng.uniform() < 0.5 else "bicubic")
     img = hr
     if rng.uniform() < 0.5:
         img = blur(img, gaussian_kernel(rng.uniform(0.0, 1.2)))

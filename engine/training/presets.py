@@ -44,7 +44,7 @@ DEFAULTS: dict[str, dict] = {
     "upscale": {
         "n_blocks": 16, "width": 64, "batch_norm": True,
         "d_width": 64, "d_dense": 1024,
-        "stage1_fraction": 0.5, "pixel_loss": "mse",
+        "stage1_fraction": 0.5, "pixel_loss": "mse", "degradation": "realistic",
         "content": "auto", "content_layer": "block5_conv4", "content_weight": 1.0,
         "vgg19_weights": "",
         "adv_weight": 1e-3,
@@ -119,6 +119,9 @@ PRESETS: dict[str, dict[str, Preset]] = {
 # its pixel stage): a rough guide for the wizard, which can refine it from images/s.
 SECONDS_PER_STEP = {"deblur": 0.1, "upscale": 0.04, "cyclegan": 0.07, "dcgan": 0.03}
 SRGAN_GAN_STAGE_COST = 7.5
+MEASURED_CORES = 2  # SECONDS_PER_STEP was measured on this many cores
+MAX_CPU_SPEEDUP = 4.0  # more cores stop helping much beyond this (small convolutions)
+GPU_SPEEDUP = 10.0  # a rough guess for a desktop GPU against the 2 measured cores
 
 
 def preset(kind: str, name: str) -> Preset:
@@ -231,3 +234,14 @@ def estimate_seconds(kind: str, preset_name: str, steps: int | None = None,
     base = _work(kind, quick.batch, quick.crop, {**option_defaults(kind), **quick.options})
     work = _work(kind, batch or chosen.batch, crop or chosen.crop, opts)
     return (steps or chosen.steps) * SECONDS_PER_STEP[kind] * work / base
+
+
+def device_factor(gpu: bool, cores: int) -> float:
+    """How much faster than the measured 2 CPU cores a device runs (rough, for estimates).
+
+    ``cores / 2`` capped at ``MAX_CPU_SPEEDUP`` for CPUs (never below 1); ``GPU_SPEEDUP``
+    for a GPU.
+    """
+    if gpu:
+        return GPU_SPEEDUP
+    return min(MAX_CPU_SPEEDUP, max(1.0, cores / MEASURED_CORES))

@@ -175,7 +175,7 @@ def _new_config(req: Request, dataset):
     seed = int(req.seed or 0)
     options = _resolve(trainers.get(req.kind), options, crop)
     if dataset is None:
-        dataset = _make_dataset(req.kind, req.data, req.data_b, crop, seed)
+        dataset = _make_dataset(req.kind, req.data, req.data_b, crop, seed, options)
     config = RunConfig(
         kind=req.kind, data=str(req.data), data_b=str(req.data_b) if req.data_b else None,
         preset=name, steps=_steps_for(req, preset, batch, dataset), batch=batch, crop=crop,
@@ -208,7 +208,7 @@ def _resumed_config(req: Request, out: Path, dataset):
     config.checkpoint_every = int(req.checkpoint_every or config.checkpoint_every)
     if dataset is None:
         dataset = _make_dataset(config.kind, config.data, config.data_b, config.crop,
-                                config.seed)
+                                config.seed, config.options)
     if req.steps is not None or req.epochs is not None:
         config.steps = _steps_for(req, presets.preset(config.kind, config.preset),
                                   config.batch, dataset)
@@ -216,11 +216,11 @@ def _resumed_config(req: Request, out: Path, dataset):
     return config, dataset
 
 
-def _make_dataset(kind: str, data, data_b, crop: int, seed: int):
+def _make_dataset(kind: str, data, data_b, crop: int, seed: int, options: dict):
     from engine.training.datasets import make_dataset
 
     return make_dataset(kind, Path(data), Path(data_b) if data_b else None, crop=crop,
-                        seed=seed)
+                        seed=seed, degradation=options.get("degradation", "realistic"))
 
 
 def _prepare(req: Request, dataset) -> tuple[RunConfig, object]:
@@ -434,7 +434,8 @@ class _Run:
             stage="steps", done=step, total=total, message=shown,
             data={"losses": dict(self.losses), "images_per_s": self.images_per_s(),
                   "eta_s": eta, "samples": self.state["samples"], "val": metric,
-                  "lr": self.trainer.lr(), "run": str(self.out)},
+                  "lr": self.trainer.lr(), "run": str(self.out),
+                  "seconds": self.state["seconds"]},
         ))
 
 

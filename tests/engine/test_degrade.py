@@ -167,6 +167,18 @@ def test_degrade_downscale_is_quarter_size_and_close_to_an_area_downscale():
         degrade.degrade_downscale(hr[:63], np.random.default_rng(0))
 
 
+def test_clean_downscale_is_exactly_an_area_or_bicubic_downscale():
+    hr = _smooth(64, 96)
+    choices = [degrade.eval_downscale(hr, kind) for kind in ("area", "bicubic")]
+    seen = set()
+    for seed in range(8):
+        lr = degrade.degrade_downscale(hr, np.random.default_rng(seed), clean=True)
+        matches = [i for i, ref in enumerate(choices) if np.array_equal(lr, ref)]
+        assert len(matches) == 1  # no blur, noise or JPEG on top
+        seen.add(matches[0])
+    assert seen == {0, 1}
+
+
 # --- evaluation degradations -----------------------------------------------------------------
 
 

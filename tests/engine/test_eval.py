@@ -58,3 +58,16 @@ def test_eval_refuses_without_weights_and_other_tasks(store, tmp_path):
         evaluate("deblur", _photos(tmp_path / "held"))
     with pytest.raises(UsageError, match="deblur and upscale"):
         evaluate("sharpen", tmp_path)
+
+
+def test_eval_crop_is_the_most_detailed_window_of_a_fixed_grid():
+    from engine.eval import _detailed_crop
+
+    photo = np.full((300, 400, 3), 0.5, np.float32)
+    rng = np.random.default_rng(0)
+    photo[200:, 300:] = rng.random((100, 100, 3))  # detail only in the bottom-right corner
+    crop = _detailed_crop(photo, 64, 4)
+    assert crop.shape == (64, 64, 3)
+    assert np.array_equal(crop, photo[236:, 336:])  # the grid's bottom-right window
+    assert np.array_equal(_detailed_crop(photo, 64, 4), crop)  # fixed, no randomness
+    assert _detailed_crop(photo, 1000, 4).shape == (300, 400, 3)

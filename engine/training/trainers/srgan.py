@@ -37,6 +37,9 @@ SCALE = 4
 PIXEL_LOSSES = {"mse": losses.mse, "l1": losses.l1}
 
 
+DEGRADATIONS = ("realistic", "clean")
+
+
 @register
 class UpscaleTrainer(Trainer):
     kind = "upscale"
@@ -47,6 +50,9 @@ class UpscaleTrainer(Trainer):
         if options["pixel_loss"] not in PIXEL_LOSSES:
             raise ValueError(f"pixel_loss must be one of {', '.join(PIXEL_LOSSES)}, got "
                              f"{options['pixel_loss']!r}.")
+        if options["degradation"] not in DEGRADATIONS:
+            raise ValueError(f"degradation must be one of {', '.join(DEGRADATIONS)}, got "
+                             f"{options['degradation']!r}.")
         if not 0.0 <= options["stage1_fraction"] <= 1.0:
             raise ValueError(f"stage1_fraction must be in [0, 1], got "
                              f"{options['stage1_fraction']!r}.")
