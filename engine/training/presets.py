@@ -36,7 +36,7 @@ DEFAULTS: dict[str, dict] = {
     "deblur": {
         "ngf": 64, "n_blocks": 9, "norm": "batch", "upsample": "resize_conv", "dropout": 0.0,
         "ndf": 64, "d_layers": 3, "d_norm": "instance",
-        "n_critic": 5, "gp_weight": 10.0,
+        "n_critic": 5, "gp_weight": 10.0, "adv_weight": 1.0,
         "perceptual": "auto", "perceptual_weight": 100.0, "perceptual_layer": "block3_conv3",
         "vgg19_weights": "",
         "lr": 1e-4, "beta_1": 0.5, "beta_2": 0.999, "decay_start": 0.5,

@@ -196,6 +196,16 @@ def test_epochs_set_the_number_of_steps(tmp_path):
     assert summary["steps"] == 3  # 6 images / batch 2
 
 
+def test_a_content_only_deblur_run_trains_without_the_critic(tmp_path):
+    options = {**TINY["deblur"][1], "adv_weight": 0.0}
+    summary = run_tiny("deblur", tmp_path / "run", steps=3, options=options, sample_every=3,
+                       checkpoint_every=3)
+    assert summary["status"] == "done" and summary["losses"]["g_adv"] == 0.0
+    assert "d_loss" not in summary["losses"]
+    rows = list(csv.DictReader(open(tmp_path / "run" / "history.csv")))
+    assert rows[-1]["d_loss"] == "" and float(rows[-1]["g_content"]) > 0
+
+
 def test_a_pixel_loss_only_srgan_run_finishes_and_resumes(tmp_path):
     # stage1_fraction=1.0 (the PSNR model) has no stage-2 optimizer: the last report and a
     # resume of the finished run must not look for one.

@@ -3,7 +3,9 @@
 Per training step, as in the official code: one batch of (blurred, sharp) crops; the
 generator's fakes are drawn once; the critic takes ``n_critic`` (5) updates on that batch
 (``D(fake) - D(real) + gp_weight * GP``, a fresh GP mixing weight each time); then the
-generator takes one update on ``-D(G(x)) + perceptual_weight * content``. The content loss is
+generator takes one update on ``-adv_weight * D(G(x)) + perceptual_weight * content``
+(``adv_weight`` 1 as published; 0 trains on the content loss alone, without the critic: the
+fast, PSNR-oriented setting). The content loss is
 MSE of VGG19 ``block3_conv3`` features (inputs mapped to ``[0, 1]``) when the ImageNet weights
 are found, else the ``l1_gradient`` fallback on ``[-1, 1]`` images (weight 100 then matches
 pix2pix's L1 weight). Adam ``lr`` with betas (0.5, 0.999), constant for the first half and
@@ -98,22 +100,29 @@ class DeblurTrainer(Trainer):
 
     def _generator_loss(self, batch):
         output = ops.cast(self.models["generator"](batch["input"], training=True), "float32")
-        adv = -ops.mean(per_sample_score(self.models["critic"](output, training=True)))
         content = self._content(output, batch["target"])
-        loss = adv + self.options["perceptual_weight"] * content
+        weight = self.options["adv_weight"]
+        if weight > 0:
+            adv = -ops.mean(per_sample_score(self.models["critic"](output, training=True)))
+        else:  # content only: the critic is not consulted (nor trained)
+            adv = ops.zeros((), "float32")
+        loss = weight * adv + self.options["perceptual_weight"] * content
         return loss, {"g_loss": loss, "g_adv": adv, "g_content": content}
 
     def train_step(self, step: int, rng: np.random.Generator) -> dict[str, float]:
         batch = self.dataset.sample(rng, self.setup.batch)
         blurred = color.to_model(batch["input"], RANGE)
         sharp = color.to_model(batch["target"], RANGE)
-        fake = self.fakes(blurred)
-        critic_logs = []
-        for _ in range(self.options["n_critic"]):
-            alpha = rng.uniform(size=(len(sharp), 1, 1, 1)).astype(np.float32)
-            critic_logs.append(self.critic_step({"real": sharp, "fake": fake, "alpha": alpha}))
-        logs = self.generator_step({"input": blurred, "target": sharp})
-        return {**mean_of(critic_logs), **logs}
+        logs = {}
+        if self.options["adv_weight"] > 0:
+            fake = self.fakes(blurred)
+            logs = mean_of([self._critic_update(sharp, fake, rng)
+                            for _ in range(self.options["n_critic"])])
+        return {**logs, **self.generator_step({"input": blurred, "target": sharp})}
+
+    def _critic_update(self, sharp: np.ndarray, fake: np.ndarray, rng) -> dict[str, float]:
+        alpha = rng.uniform(size=(len(sharp), 1, 1, 1)).astype(np.float32)
+        return self.critic_step({"real": sharp, "fake": fake, "alpha": alpha})
 
     def _outputs(self, val: dict) -> np.ndarray:
         out = predict(self.models["generator"], color.to_model(val["input"], RANGE))
@@ -136,6 +145,8 @@ class DeblurTrainer(Trainer):
         o = self.options
         content = (f"VGG19 {o['perceptual_layer']} feature MSE" if o["perceptual"] == "vgg19"
                    else "L1 + multi-scale gradient L1 (no VGG19 weights found)")
-        return {"losses": f"WGAN-GP (n_critic {o['n_critic']}, GP {o['gp_weight']}) + "
-                          f"{o['perceptual_weight']} x {content}",
+        adversarial = (f"{o['adv_weight']} x WGAN-GP (n_critic {o['n_critic']}, GP "
+                       f"{o['gp_weight']}) + " if o["adv_weight"] > 0
+                       else "no adversarial term (adv_weight 0) + ")
+        return {"losses": f"{adversarial}{o['perceptual_weight']} x {content}",
                 "perceptual": o["perceptual"]}
