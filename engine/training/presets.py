@@ -42,7 +42,7 @@ DEFAULTS: dict[str, dict] = {
         "lr": 1e-4, "beta_1": 0.5, "beta_2": 0.999, "decay_start": 0.5,
     },
     "upscale": {
-        "n_blocks": 16, "width": 64, "batch_norm": True,
+        "n_blocks": 16, "width": 64, "batch_norm": True, "skip": "none",
         "d_width": 64, "d_dense": 1024,
         "stage1_fraction": 0.5, "pixel_loss": "mse", "degradation": "realistic",
         "content": "auto", "content_layer": "block5_conv4", "content_weight": 1.0,

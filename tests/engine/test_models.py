@@ -322,3 +322,14 @@ def test_random_features_are_deterministic_under_seed():
     c = _numpy(vgg.build_random_features(seed=8, layers=("block2_conv1",))(x))
     np.testing.assert_array_equal(a["block2_conv1"], b["block2_conv1"])
     assert not np.allclose(a["block2_conv1"], c["block2_conv1"])
+
+
+def test_srgan_bilinear_skip_starts_from_the_enlarged_input():
+    model = models.build("srgan", n_blocks=1, width=8, batch_norm=False, skip="bilinear")
+    out_conv = model.get_layer("output_conv")
+    out_conv.set_weights([np.zeros_like(w) for w in out_conv.get_weights()])
+    x = np.random.default_rng(0).random((1, 8, 12, 3)).astype(np.float32)
+    enlarged = np.asarray(keras.layers.UpSampling2D(4, interpolation="bilinear")(x))
+    np.testing.assert_allclose(np.asarray(model(x)), enlarged, atol=1e-6)
+    with pytest.raises(ValueError, match="skip"):
+        models.build("srgan", n_blocks=1, width=8, skip="bicubic-ish")

@@ -202,7 +202,8 @@ def test_a_content_only_deblur_run_trains_without_the_critic(tmp_path):
                        checkpoint_every=3)
     assert summary["status"] == "done" and summary["losses"]["g_adv"] == 0.0
     assert "d_loss" not in summary["losses"]
-    rows = list(csv.DictReader(open(tmp_path / "run" / "history.csv")))
+    with open(tmp_path / "run" / "history.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
     assert rows[-1]["d_loss"] == "" and float(rows[-1]["g_content"]) > 0
 
 

@@ -69,7 +69,7 @@ class UpscaleTrainer(Trainer):
         super().__init__(setup, dataset)
         o = self.options
         self.gen_config = {"n_blocks": o["n_blocks"], "width": o["width"],
-                           "batch_norm": o["batch_norm"]}
+                           "batch_norm": o["batch_norm"], "skip": o["skip"]}
         self.stage1_steps = round(setup.steps * o["stage1_fraction"])
         stage2_steps = setup.steps - self.stage1_steps
         adam = {"beta_1": o["beta_1"], "beta_2": o["beta_2"], "decay_start": o["decay_start"],
