@@ -7,8 +7,12 @@ Run under a virtual X server so the real platform plugin, fonts and style are us
 It queues the bundled sample photos (plus one broken file, to show how failures look), runs
 ``sharpen`` on them, and saves: the window during a run, the main window after the run, the
 before/after view of a preview at 100% (split and side by side), the style picker, and the
-model manager (with two toy models made for it in the temp store). Settings and outputs go to a temp
-folder; nothing in the user's folders is touched.
+model manager (with two toy models made for it in the temp store), and each page of the
+training wizard (``wizard_*.png``: a short real deblur run on a copy of the sample photos, with
+a damaged and a too-small file added to show how problems look). Settings, outputs, runs and
+models go to a temp folder; nothing in the user's folders is touched.
+
+``--only wizard`` takes just the wizard's screenshots.
 """
 
 from __future__ import annotations
@@ -172,8 +176,62 @@ def model_manager_shot(window: MainWindow) -> None:
     dialog.close()
 
 
+def wizard_data() -> Path:
+    """The sample photos, a text file named like a photo and a tiny image, in a temp folder."""
+    import shutil
+
+    folder = WORK / "my-sharp-photos"
+    folder.mkdir(parents=True, exist_ok=True)
+    for photo in sorted(resource_path("samples").glob("*.jpg")):
+        shutil.copy(photo, folder / photo.name)
+    (folder / "IMG_0412.jpg").write_text("half-copied file")
+    with Image.open(resource_path("samples", "ladybird.jpg")) as photo:
+        photo.resize((40, 30)).save(folder / "thumbnail_only.jpg")
+    return folder
+
+
+def wizard_shots(window: MainWindow) -> None:
+    """Every wizard page: choice, data (with problems), settings, training (live), finish."""
+    from PySide6.QtWidgets import QWizard
+
+    from gui.views.wizard import Page
+
+    ctrl = window.training.open_wizard()
+    w = ctrl.wizard
+    w.resize(940, 760)
+    w.page_of(Page.KIND).group.button(0).setChecked(True)
+    save(w, "wizard_kind.png")
+    w.button(QWizard.WizardButton.NextButton).click()
+    data = ctrl.data
+    data.page.folder_a.edit.setText(str(wizard_data()))
+    data.rescan()
+    wait_until(lambda: data.result is not None and data.page.thumbs.count() >= 4
+               and data.page.before.pixmap() is not None
+               and not data.page.before.pixmap().isNull())
+    save(w, "wizard_data.png")
+    w.button(QWizard.WizardButton.NextButton).click()
+    page = ctrl.settings.page
+    page.toggle.setChecked(True)
+    page.steps.setValue(120)
+    page.width.setValue(8)
+    page.blocks.setValue(2)
+    page.extra.setText("ndf=8, n_critic=1")
+    save(w, "wizard_settings.png")
+    w.button(QWizard.WizardButton.CommitButton).click()
+    session = window.training.session
+    wait_until(lambda: session.last is not None and session.last.done >= 90
+               and ctrl.train_page.sample.pixmap() is not None, timeout_s=900)
+    save(w, "wizard_training.png", settle_ms=0)
+    wait_until(lambda: session.state == "done", timeout_s=900)
+    w.button(QWizard.WizardButton.NextButton).click()
+    ctrl.finish_page.save.click()
+    wait_until(lambda: bool(ctrl.exports), timeout_s=300)
+    save(w, "wizard_finish.png")
+    w.button(QWizard.WizardButton.FinishButton).click()
+
+
 def main() -> int:
-    """Take every screenshot; returns 0."""
+    """Take every screenshot (or, with ``--only wizard``, the wizard's); returns 0."""
     OUT.mkdir(parents=True, exist_ok=True)
     app = make_app([])
     settings = GuiSettings(output_dir=str(WORK / "out"), task="sharpen", overwrite=True)
@@ -181,6 +239,10 @@ def main() -> int:
     window.resize(1500, 940)
     window.show()
     wait_until(lambda: "…" not in window.status.backend.text())
+    if sys.argv[1:] == ["--only", "wizard"]:
+        wizard_shots(window)
+        window.close()
+        return 0
     queue_samples(window)
     running_shot(window)
     main_window_shot(window)
@@ -188,6 +250,7 @@ def main() -> int:
     style_shot(window)
     add_demo_models()
     model_manager_shot(window)
+    wizard_shots(window)
     window.close()
     app.processEvents()
     for shot in sorted(OUT.glob("*.png")):

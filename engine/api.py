@@ -213,8 +213,10 @@ def train(
         export: put the trained generator(s) into the model store under this name at the end.
         seed: seeds model initialisation and every step's randomness.
         options: trainer options by name (``--set``), e.g. ``{"ngf": 32, "lr": 2e-4}``.
-        progress: receives ``Progress(stage="steps", ...)`` with losses, images/s, ETA and
-            the latest samples path in ``data``.
+        progress: receives ``Progress(stage="steps", ...)`` with ``data``: ``losses``,
+            ``images_per_s``, ``eta_s``, ``seconds`` (training time so far), ``samples`` (the
+            latest grid), ``val`` (this step's validation metric, or ``None``), ``metric`` (its
+            name), ``lr`` and ``run``.
         cancel: a cancelled token saves a checkpoint and returns ``status="cancelled"``.
         sample_every, checkpoint_every: cadence in steps (default: the preset's).
 
@@ -235,3 +237,118 @@ def train(
         checkpoint_every=checkpoint_every,
     )
     return run_training(request, progress, cancel)
+
+
+# --- the training wizard's helpers ------------------------------------------------------------
+
+def scan_training_data(kind: str, data: Path | str | None, data_b: Path | str | None = None,
+                       crop: int | None = None, paired: bool | None = None) -> dict:
+    """What training would use in these folders; never raises for bad folders.
+
+    Returns ``engine.training.survey.survey``'s dict: ``mode``, ``usable``, ``reason`` (a
+    sentence when not usable), ``folders`` (counts, smallest/largest sizes, example paths),
+    ``pairs``, ``problems`` (one sentence per skipped file) and ``warnings``.
+    """
+    from engine.training.survey import survey
+
+    return survey(kind, data, data_b, crop, paired)
+
+
+def degradation_preview(kind: str, path: Path | str, seed: int = 0) -> dict:
+    """A photo and the synthetic training input made from it: ``before`` and ``after`` RGB
+    uint8 ``(s, s, 3)``, and a ``caption``; for ``deblur`` and ``upscale``."""
+    from engine.training.survey import degradation_preview as preview
+
+    return preview(kind, path, seed)
+
+
+def training_presets(kind: str) -> dict[str, dict]:
+    """The presets of ``kind`` by name: ``steps``, ``batch``, ``crop``, ``sample_every``,
+    ``checkpoint_every`` and ``options`` (the model size), plus ``defaults`` (every option)."""
+    from dataclasses import asdict
+
+    from engine.training import presets
+
+    found = {name: asdict(p) for name, p in presets.PRESETS[kind].items()}
+    for entry in found.values():
+        entry["options"] = {**presets.option_defaults(kind), **entry["options"]}
+    return found
+
+
+def estimate_training_seconds(kind: str, preset: str, steps: int | None = None,
+                              batch: int | None = None, crop: int | None = None,
+                              options: dict | None = None, gpu: bool = False,
+                              cores: int | None = None) -> float:
+    """A rough duration of a run on a device (``gpu``, or a CPU with ``cores`` cores; default
+    this machine's), from the measured quick presets (``engine.training.presets``)."""
+    import os
+
+    from engine.training import presets
+
+    opts = presets.parse_options(kind, options or {})
+    seconds = presets.estimate_seconds(kind, preset, steps, batch, crop, opts)
+    return seconds / presets.device_factor(gpu, cores or os.cpu_count() or 1)
+
+
+def training_backends() -> dict:
+    """``current`` (the backend Keras uses or will use), ``available`` (installed) and
+    ``locked`` (Keras is loaded, so only ``current`` can train in this process)."""
+    return {"current": backend.backend_name(), "available": backend.available_backends(),
+            "locked": backend.keras_loaded()}
+
+
+def select_backend(name: str) -> None:
+    """Train on Keras backend ``name``; ``UsageError`` once Keras runs on another one."""
+    backend.select_backend(name)
+
+
+def training_runs_dir() -> Path:
+    """Where the GUI keeps training runs (``<user data dir>/training``)."""
+    from engine.training.runs import runs_root
+
+    return runs_root()
+
+
+def new_training_run_dir(kind: str) -> Path:
+    """A fresh run folder path under ``training_runs_dir()`` (not created)."""
+    from engine.training.runs import new_run_dir
+
+    return new_run_dir(kind)
+
+
+def list_training_runs(root: Path | str | None = None, unfinished: bool = False) -> list[dict]:
+    """Run folders under ``root`` (default ``training_runs_dir()``), newest first; each a dict
+    of ``engine.training.runs.describe_run`` (run, kind, data, step, steps, status, ...)."""
+    from engine.training import runs
+
+    return runs.unfinished_runs(root) if unfinished else runs.list_runs(root)
+
+
+def describe_training_run(run: Path | str) -> dict | None:
+    """One run folder's description (see ``list_training_runs``), ``None`` if it is none."""
+    from engine.training.runs import describe_run
+
+    return describe_run(run)
+
+
+def training_history(run: Path | str) -> list[dict]:
+    """A run's ``history.csv`` rows: ``step`` (int) and every loss, lr and metric (float or
+    ``None``)."""
+    from engine.training.runs import read_history
+
+    return read_history(run)
+
+
+def check_model_name(kind: str, name: str) -> None:
+    """``UsageError`` (a sentence) unless ``name`` is a valid, free name for a ``kind`` model."""
+    from engine.training.runner import _check_export_names
+
+    _check_export_names(kind, name)
+
+
+def export_training_run(run: Path | str, name: str) -> list[dict]:
+    """Store the latest checkpoint's generator(s) of ``run`` as ``name``; returns
+    ``[{"id", "task"}]``. Raises ``UsageError`` for a taken name or a run without checkpoint."""
+    from engine.training.runs import export_run
+
+    return export_run(run, name)

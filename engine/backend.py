@@ -122,3 +122,35 @@ def describe() -> dict:
         "cpu": cpu_description(),
         "device": "gpu" if gpus else "cpu",
     }
+
+
+BACKENDS = ("tensorflow", "torch", "jax")
+
+
+def available_backends() -> list[str]:
+    """Keras backends whose library is installed (checked without importing them)."""
+    import importlib.util
+
+    return [name for name in BACKENDS if importlib.util.find_spec(name) is not None]
+
+
+def keras_loaded() -> bool:
+    """Whether Keras is imported already (its backend can no longer change in this process)."""
+    return "keras" in sys.modules
+
+
+def select_backend(name: str) -> None:
+    """Use backend ``name`` for Keras in this process (before Keras is imported).
+
+    Raises:
+        UsageError: an unknown or uninstalled backend, or Keras already runs on another one.
+    """
+    from engine.errors import UsageError
+
+    if name not in available_backends():
+        raise UsageError(f"The Keras backend '{name}' is not installed; use one of "
+                         f"{', '.join(available_backends())}.")
+    if keras_loaded() and backend_name() != name:
+        raise UsageError(f"Keras already runs on {backend_name()} in this PhotoGAN window; "
+                         f"restart PhotoGAN and train before running any model to use {name}.")
+    os.environ["KERAS_BACKEND"] = name

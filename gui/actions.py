@@ -57,6 +57,8 @@ class Actions(QObject):
         self.side_by_side.setCheckable(True)
         self.models = make("Model Manager…", "Ctrl+M", _SP.SP_DriveHDIcon,
                            "See, verify, import and remove models")
+        self.train = make("Train a Model…", "Ctrl+T", _SP.SP_ComputerIcon,
+                          "Train your own model on your photos")
         self.quit = make("Quit", QKeySequence.StandardKey.Quit)
         self.about = make("About PhotoGAN")
         self.cancel.setEnabled(False)

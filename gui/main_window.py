@@ -15,6 +15,7 @@ from gui.controllers.run import RunController
 from gui.controllers.sampler import SamplerController
 from gui.controllers.status import StatusController
 from gui.controllers.tasks import TaskController
+from gui.controllers.training import TrainingController
 from gui.controllers.window import WindowController
 from gui.paths import paths_from_mime
 from gui.queue_model import QueueModel
@@ -25,6 +26,7 @@ from gui.views.run_bar import RunBar
 from gui.views.sampler_view import SamplerView
 from gui.views.status_bar import StatusBar
 from gui.views.task_panel import TaskPanel
+from gui.views.wizard_train import TrainingIndicator
 from gui.worker import WorkerHost
 
 
@@ -59,6 +61,8 @@ class MainWindow(QMainWindow):
         self.sampler_view = SamplerView()
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
+        self.training_indicator = TrainingIndicator(self.status)
+        self.status.addPermanentWidget(self.training_indicator)
         self.work_splitter = QSplitter(Qt.Orientation.Vertical)
         self.work_splitter.addWidget(self.queue_view)
         self.work_splitter.addWidget(self.compare_view)
@@ -89,7 +93,7 @@ class MainWindow(QMainWindow):
                        a.reveal),
             "&Run": (a.start, a.cancel, None, a.preview),
             "&View": (a.zoom_fit, a.zoom_100, a.side_by_side),
-            "&Tools": (a.models,),
+            "&Tools": (a.models, a.train),
             "&Help": (a.about,),
         }
         for title, actions in menus.items():
@@ -111,6 +115,7 @@ class MainWindow(QMainWindow):
         self.sampler = SamplerController(self.sampler_view, self.tasks, self.settings,
                                          self.host)
         self.status_controller = StatusController(self.status, probe_backend)
+        self.training = TrainingController(self)
         self.controller = WindowController(self, settings_path)
 
     # -- window events (turned into signals for the controllers) -------------------------

@@ -29,6 +29,10 @@ def load_model(manifest: Manifest):
 def _build(manifest: Manifest):
     keras = backend.keras()
     if manifest.arch == "keras_file":
+        # A .keras file names PhotoGAN's custom layers ("photogan>ReflectionPadding2D", ...);
+        # Keras finds them only once the module that registers them has been imported.
+        import engine.models.layers  # noqa: F401
+
         try:
             return keras.saving.load_model(manifest.weights_path, safe_mode=True, compile=False)
         except Exception as exc:  # Keras raises many types for a bad file

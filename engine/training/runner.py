@@ -435,7 +435,7 @@ class _Run:
             data={"losses": dict(self.losses), "images_per_s": self.images_per_s(),
                   "eta_s": eta, "samples": self.state["samples"], "val": metric,
                   "lr": self.trainer.lr(), "run": str(self.out),
-                  "seconds": self.state["seconds"]},
+                  "seconds": self.state["seconds"], "metric": self.trainer.metric},
         ))
 
 

@@ -100,6 +100,16 @@ class ModelStore:
         self._api.remove_model(model_id)
 
 
+def card_value(value: Any) -> str:
+    """A card value as text: floats to 4 significant digits, dicts as ``key: value, ...``
+    (``None`` entries left out), ``None`` as a dash."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {card_value(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "–" if value is None else str(value)
+
+
 def card_html(entry: ModelEntry) -> str:
     """The model card as simple HTML (a dict becomes a definition list)."""
     title = html.escape(entry.title or entry.id)
@@ -109,7 +119,7 @@ def card_html(entry: ModelEntry) -> str:
     card = entry.card
     if isinstance(card, dict) and card:
         rows = "".join(f"<dt><b>{html.escape(str(k).replace('_', ' '))}</b></dt>"
-                       f"<dd>{html.escape(str(v))}</dd>" for k, v in card.items())
+                       f"<dd>{html.escape(card_value(v))}</dd>" for k, v in card.items())
         return f"{head}<dl>{rows}</dl>"
     if card:
         return f"{head}<p>{html.escape(str(card))}</p>"
@@ -121,9 +131,11 @@ class ModelManagerController(QObject):
 
     Signals:
         models_changed(): a model was imported or removed (task weights may have changed).
+        train_requested(): the user asked for the training wizard.
     """
 
     models_changed = Signal()
+    train_requested = Signal()
 
     def __init__(self, dialog: ModelManagerDialog, store: ModelStore,
                  task_ids: list[str]) -> None:
@@ -136,6 +148,7 @@ class ModelManagerController(QObject):
         dialog.import_button.clicked.connect(self._on_import)
         dialog.remove.clicked.connect(self._on_remove)
         dialog.refresh.clicked.connect(self.refresh)
+        dialog.train.clicked.connect(self.train_requested)
         self.refresh()
 
     @Slot()

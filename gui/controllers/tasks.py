@@ -102,6 +102,20 @@ class TaskController(QObject):
         combo.blockSignals(False)
         self._on_task_index(index)
 
+    def select_model(self, task_id: str, model_id: str) -> bool:
+        """Choose image task ``task_id`` with its model ``model_id`` (call ``refresh_tasks``
+        first for a new model); returns whether both are now selected."""
+        combo = self.panel.task_combo
+        index = combo.findData(task_id)
+        if index < 0:
+            return False
+        combo.setCurrentIndex(index)
+        form = self.panel.form
+        if form is None or form.widget("model") is None:
+            return False
+        form.set_values({**form.values(), "model": model_id})
+        return form.values().get("model") == model_id
+
     def set_example_name(self, name: str) -> None:
         """Use this input file name in the naming preview."""
         self._example = name or "IMG_0001.jpg"

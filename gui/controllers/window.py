@@ -69,6 +69,8 @@ class WindowController(QObject):
         task_ids = list(self.window.tasks.tasks)
         self.models = open_model_manager(self.window, task_ids)
         self.models.models_changed.connect(self._on_models_changed)
+        self.models.train_requested.connect(self.models.dialog.accept)
+        self.models.train_requested.connect(self.window.training.open_wizard)
         self.models.dialog.open()
         return self.models
 
@@ -88,6 +90,8 @@ class WindowController(QObject):
         """Whether the window may close now. During a run: ask, then cancel and close once
         the worker has finished (the window stays responsive meanwhile)."""
         host = self.window.host
+        if not self.window.training.may_close():
+            return False
         if not host.busy:
             self._save()
             background.drain()

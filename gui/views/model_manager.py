@@ -57,10 +57,12 @@ class ModelManagerDialog(QDialog):
         self.import_button = QPushButton("Import File…", self)
         self.remove = QPushButton("Remove", self)
         self.refresh = QPushButton("Refresh", self)
+        self.train = QPushButton("Train New Model…", self)
+        self.train.setObjectName("trainModel")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         buttons = QHBoxLayout()
-        for button in (self.verify, self.import_button, self.remove, self.refresh):
+        for button in (self.verify, self.import_button, self.remove, self.refresh, self.train):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close)

@@ -1,0 +1,221 @@
+"""Wizard pages 1 and 2 wiring: the training choices, and the data page's background scan,
+thumbnails and degradation preview."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QFileDialog, QListWidgetItem
+
+from engine import api
+from gui.background import call_in_pool
+from gui.qimage import to_qimage
+from gui.views.wizard_data import PREVIEW, THUMB, DataPage, FolderField
+
+SCAN_DELAY_MS = 250  # typing in a folder field rescans once typing pauses
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One thing the wizard can train.
+
+    Attributes:
+        kind: the engine's training kind.
+        paired: ``True`` real pairs, ``False`` synthetic degradation, ``None`` n/a.
+        title: the radio button's text.
+        needs: one sentence on the data it needs.
+        folder_a, folder_b: labels of the folder fields (``folder_b`` empty: one folder).
+    """
+
+    kind: str
+    paired: bool | None
+    title: str
+    needs: str
+    folder_a: str
+    folder_b: str = ""
+
+
+CHOICES = (
+    Choice("deblur", False, "Deblur, from sharp photos",
+           "One folder of sharp photos; PhotoGAN blurs copies of them (camera shake, defocus, "
+           "noise, JPEG) and learns to undo it.", "Sharp photos"),
+    Choice("deblur", True, "Deblur, from real pairs",
+           "One folder with sub-folders A/ (blurred) and B/ (sharp) holding the same file "
+           "names.", "Pairs folder"),
+    Choice("upscale", False, "Upscale 4x, from sharp photos",
+           "One folder of detailed photos; PhotoGAN shrinks copies 4x and learns to enlarge "
+           "them again.", "Detailed photos"),
+    Choice("upscale", True, "Upscale 4x, from real pairs",
+           "One folder with sub-folders lr/ (small) and hr/ (4x larger) holding the same file "
+           "names.", "Pairs folder"),
+    Choice("cyclegan", None, "Photo ↔ painting",
+           "Two folders that need not match: photos in one, paintings (or any other look) in "
+           "the other.", "Photos (A)", "Paintings (B)"),
+    Choice("dcgan", None, "Sampler (new images)",
+           "One folder of similar images (faces, textures, products); the model learns to "
+           "invent new ones.", "Images"),
+)
+
+
+class DataController(QObject):
+    """Scans the chosen folders off the UI thread and shows what training would use.
+
+    Signals:
+        scanned(object): the scan result (``api.scan_training_data``) now shown.
+        preview_shown(): the degradation preview was drawn.
+    """
+
+    scanned = Signal(object)
+    preview_shown = Signal()
+
+    def __init__(self, page: DataPage) -> None:
+        super().__init__(page)
+        self.page = page
+        self.choice: Choice | None = None
+        self.result: dict | None = None
+        self._generation = 0
+        self._seed = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SCAN_DELAY_MS)
+        self._timer.timeout.connect(self.rescan)
+        for field in (page.folder_a, page.folder_b):
+            field.edit.textChanged.connect(self._timer.start)
+            field.browse.connect(lambda f=field: self._on_browse(f))
+        page.another.clicked.connect(self._on_another)
+        page.set_ready(False)
+
+    def set_choice(self, choice: Choice) -> None:
+        """Label the fields for ``choice`` and scan again."""
+        self.choice = choice
+        p = self.page
+        p.folder_a.label.setText(choice.folder_a)
+        p.folder_b.label.setText(choice.folder_b)
+        p.folder_b.setVisible(bool(choice.folder_b))
+        p.setSubTitle(choice.needs)
+        self.rescan()
+
+    def folders(self) -> tuple[str, str | None]:
+        """``(data, data_b)`` as typed (``data_b`` ``None`` for one-folder choices)."""
+        b = self.page.folder_b.path() if self.choice and self.choice.folder_b else None
+        return self.page.folder_a.path(), b
+
+    @Slot()
+    def rescan(self) -> None:
+        """Start a background scan; older answers still on their way are ignored."""
+        if self.choice is None:
+            return
+        self._timer.stop()
+        self._generation += 1
+        self.result = None
+        data, data_b = self.folders()
+        self.page.set_ready(False)
+        self.page.status.setText("Checking the folders…")
+        call_in_pool(api.scan_training_data, self.choice.kind, data, data_b, None,
+                     self.choice.paired, tag=self._generation, on_done=self._on_scanned,
+                     on_error=self._on_scan_error)
+
+    @Slot(object, object)
+    def _on_scanned(self, generation: int, result: dict) -> None:
+        if generation != self._generation:
+            return
+        self.result = result
+        self._show(result)
+        self.page.set_ready(result["usable"], result["reason"])
+        self.scanned.emit(result)
+
+    @Slot(object, str)
+    def _on_scan_error(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self.page.status.setText("")
+            self.page.set_ready(False, f"Could not check the folders: {message}")
+
+    def _show(self, result: dict) -> None:
+        p = self.page
+        p.status.setText(summary_html(result))
+        p.warnings.setText(" ".join(result["warnings"]))
+        p.warnings.setVisible(bool(result["warnings"]))
+        p.problems.clear()
+        p.problems.addItems(result["problems"])
+        p.problems_label.setText(f"Skipped files ({len(result['problems'])})")
+        self._load_thumbs(result)
+        synthetic = result["mode"] == "synthetic" and result["usable"]
+        p.preview_box.setVisible(synthetic)
+        if synthetic:
+            self._load_preview()
+
+    def _load_thumbs(self, result: dict) -> None:
+        self.page.thumbs.clear()
+        for folder in result["folders"]:
+            for path in folder["thumbs"][: 8 // max(1, len(result["folders"]))]:
+                call_in_pool(api.load_display, path, THUMB, tag=(self._generation, path),
+                             on_done=self._on_thumb, on_error=lambda *_: None)
+
+    @Slot(object, object)
+    def _on_thumb(self, tag, rgb) -> None:
+        generation, path = tag
+        if generation != self._generation:
+            return
+        pixmap = QPixmap.fromImage(to_qimage(rgb)).scaled(
+            QSize(THUMB, THUMB), Qt.AspectRatioMode.KeepAspectRatio)
+        item = QListWidgetItem(QIcon(pixmap), "")
+        item.setToolTip(path)
+        self.page.thumbs.addItem(item)
+
+    def _load_preview(self) -> None:
+        thumbs = self.result["folders"][0]["thumbs"] if self.result else []
+        if not thumbs or self.choice is None:
+            return
+        path = thumbs[self._seed % len(thumbs)]
+        call_in_pool(api.degradation_preview, self.choice.kind, path, self._seed,
+                     tag=self._generation, on_done=self._on_preview,
+                     on_error=self._on_preview_error)
+
+    @Slot(object, object)
+    def _on_preview(self, generation: int, preview: dict) -> None:
+        if generation != self._generation:
+            return
+        for label, key in ((self.page.before, "before"), (self.page.after, "after")):
+            label.setPixmap(QPixmap.fromImage(to_qimage(preview[key])).scaled(
+                QSize(PREVIEW, PREVIEW), Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+        self.page.caption.setText(preview["caption"])
+        self.preview_shown.emit()
+
+    @Slot(object, str)
+    def _on_preview_error(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self.page.caption.setText(f"No preview: {message}")
+
+    @Slot()
+    def _on_another(self) -> None:
+        self._seed += 1
+        self._load_preview()
+
+    def _on_browse(self, field: FolderField) -> None:
+        folder = QFileDialog.getExistingDirectory(self.page, field.label.text(), field.path())
+        if folder:
+            field.edit.setText(folder)
+
+
+def _size(size) -> str:
+    return f"{size[0]}×{size[1]}" if size else "?"
+
+
+def summary_html(result: dict) -> str:
+    """The scan in a few lines of HTML: counts and size ranges per folder."""
+    lines = []
+    if result.get("pairs") is not None:
+        lines.append(f"<b>{result['pairs']} pair(s)</b> with matching names.")
+    for folder in result["folders"]:
+        count = folder["images"]
+        sizes = (f", {_size(folder['smallest'])} to {_size(folder['largest'])} pixels"
+                 if count else "")
+        lines.append(f"{html.escape(folder['label'])}: <b>{count} usable image(s)</b> in "
+                     f"{html.escape(folder['root'])}{sizes}.")
+    if result["problems"]:
+        lines.append(f"{len(result['problems'])} file(s) skipped (listed below).")
+    return "<br>".join(lines)
