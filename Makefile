@@ -1,10 +1,13 @@
 # Two commands matter: `make demo` and `make test`. Both create .venv when missing.
+# `make package` builds the packaged app (dist/PhotoGAN/ and the archive, see
+# docs/PACKAGING.md); `make smoke-test` then checks the built executables.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PACKAGE_STAMP := $(VENV)/.installed-package
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean package smoke-test
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +23,19 @@ lint: $(STAMP)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# PyInstaller is the optional "package" extra: installed here only, never by `make test`.
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,torch,package]'
+	@touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		build_scripts/photogan.spec
+	$(BIN)/python build_scripts/package.py
+
+smoke-test: $(STAMP)
+	$(BIN)/python build_scripts/smoke_test.py
 
 demo: $(STAMP)
 	$(BIN)/python -m engine.cli.demo

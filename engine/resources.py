@@ -1,6 +1,13 @@
 """Finds bundled resources (weights, samples, styles, icons) in source and frozen runs, and the
 per-user folders where PhotoGAN writes (models, settings, logs). Nothing is ever written inside
-the bundle."""
+the bundle: a packaged install may be read-only (``/opt``, ``Program Files``, a signed macOS
+app), and an update replaces it whole.
+
+Source checkout: ``resources/`` next to ``engine/``. PyInstaller build: ``sys.frozen`` is set and
+``sys._MEIPASS`` is the bundle's ``_internal/`` folder, which holds ``resources/``. Other
+freezers (no ``_MEIPASS``): ``resources/`` next to the executable, or ``Contents/Resources`` of a
+macOS ``.app``.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +18,33 @@ from pathlib import Path
 APP_NAME = "PhotoGAN"
 
 
+def is_frozen() -> bool:
+    """Whether this is a packaged executable (PyInstaller or another freezer)."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def bundle_root() -> Path:
+    """The read-only folder the program runs from: the PyInstaller bundle (``sys._MEIPASS``)
+    or the executable's folder when frozen, the source checkout otherwise."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle)
+    if is_frozen():
+        return Path(sys.executable).resolve().parent
+    return Path(__file__).resolve().parent.parent
+
+
 def resources_root() -> Path:
-    """The ``resources/`` folder: next to the packages in a source checkout, or inside the
-    PyInstaller bundle (``sys._MEIPASS``) when frozen. ``PHOTOGAN_RESOURCES`` overrides it."""
+    """The ``resources/`` folder (see the module docstring); ``PHOTOGAN_RESOURCES`` overrides."""
     override = os.environ.get("PHOTOGAN_RESOURCES")
     if override:
         return Path(override)
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    root = bundle_root()
+    if is_frozen() and not getattr(sys, "_MEIPASS", None) and root.name == "MacOS":
+        mac_resources = root.parent / "Resources" / "resources"
+        if mac_resources.is_dir():
+            return mac_resources
+    return root / "resources"
 
 
 def resource_path(*parts: str) -> Path:
@@ -55,3 +79,32 @@ def user_config_dir() -> Path:
         return user_data_dir()
     base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
     return base / APP_NAME
+
+
+def user_log_dir() -> Path:
+    """Per-user folder for log files (``PHOTOGAN_HOME/logs`` when that is set).
+
+    Linux: ``$XDG_STATE_HOME/PhotoGAN/logs`` (``~/.local/state/PhotoGAN/logs``); macOS:
+    ``~/Library/Logs/PhotoGAN``; Windows: ``%LOCALAPPDATA%\\PhotoGAN\\logs``.
+    """
+    override = os.environ.get("PHOTOGAN_HOME")
+    if override:
+        return Path(override) / "logs"
+    if sys.platform == "win32":
+        return user_data_dir() / "logs"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / APP_NAME
+    base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
+    return base / APP_NAME / "logs"
+
+
+def inside_bundle(path: Path) -> bool:
+    """Whether ``path`` lies inside the read-only bundle of a frozen build (always ``False`` in
+    a source run, where the checkout is writable)."""
+    if not is_frozen():
+        return False
+    try:
+        Path(path).resolve().relative_to(bundle_root().resolve())
+        return True
+    except ValueError:
+        return False

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -20,6 +20,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("inputs", nargs="*", type=Path, help="photos or folders to queue")
     parser.add_argument("--settings", type=Path, help="settings file (default: user config)")
     parser.add_argument("--version", action="version", version=f"PhotoGAN {__version__}")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="for packaging checks: quit with status 0 as soon as the main "
+                             "window is shown, after printing 'main window shown'")
     args, _qt_args = parser.parse_known_args(argv)
     return args
 
@@ -51,4 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args.inputs:
         window.queue.add_paths([p for p in args.inputs if p.exists()])
+    if args.smoke_test:
+        QTimer.singleShot(0, lambda: _smoke_test_done(app, window))
     return app.exec()
+
+
+def _smoke_test_done(app: QApplication, window) -> None:
+    """``--smoke-test``: runs once the event loop has shown the window; reports and quits.
+    build_scripts/smoke_test.py starts the packaged app with it (offscreen) and times it."""
+    shown = window.isVisible() and window.windowHandle() is not None
+    print("main window shown" if shown else "main window NOT shown", flush=True)
+    window.close()
+    app.exit(0 if shown else 1)
