@@ -119,6 +119,11 @@ PRESETS: dict[str, dict[str, Preset]] = {
 # its pixel stage): a rough guide for the wizard, which can refine it from images/s.
 SECONDS_PER_STEP = {"deblur": 0.1, "upscale": 0.04, "cyclegan": 0.07, "dcgan": 0.03}
 SRGAN_GAN_STAGE_COST = 7.5
+# Share of a quick step's time that does not grow with the model (data loading and
+# degradation, Python, per-op overhead of small convolutions). Calibrated on deblur: the
+# long preset's model (ngf 32, 6 blocks, 128 px, batch 4) took 1.2 s/step against the quick
+# preset's 0.1 s on the same 2 cores, where scaling the whole step by the work would say 4.6 s.
+STEP_OVERHEAD = 0.75
 MEASURED_CORES = 2  # SECONDS_PER_STEP was measured on this many cores
 MAX_CPU_SPEEDUP = 4.0  # more cores stop helping much beyond this (small convolutions)
 GPU_SPEEDUP = 10.0  # a rough guess for a desktop GPU against the 2 measured cores
@@ -233,7 +238,8 @@ def estimate_seconds(kind: str, preset_name: str, steps: int | None = None,
     opts = {**option_defaults(kind), **chosen.options, **(options or {})}
     base = _work(kind, quick.batch, quick.crop, {**option_defaults(kind), **quick.options})
     work = _work(kind, batch or chosen.batch, crop or chosen.crop, opts)
-    return (steps or chosen.steps) * SECONDS_PER_STEP[kind] * work / base
+    per_step = SECONDS_PER_STEP[kind] * (STEP_OVERHEAD + (1 - STEP_OVERHEAD) * work / base)
+    return (steps or chosen.steps) * per_step
 
 
 def device_factor(gpu: bool, cores: int) -> float:

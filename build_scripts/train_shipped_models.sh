@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Reproduce the shipped models: fetch the offline data, train the four generators on a CPU,
+# publish them into resources/weights/ (float16, model cards) and evaluate them.
+# The exact figures and timings of the committed weights are in docs/MODELS.md.
+#
+#   build_scripts/train_shipped_models.sh [deblur|upscale|cyclegan|dcgan|eval]...
+#
+# With no argument every step runs in order. Runs go to runs/<name>/ (git-ignored); a run
+# that was stopped continues where it stopped (--resume), since train() refuses to start over
+# an existing run folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PG=.venv/bin/photogan
+[ -d data/photos/train ] || $PY build_scripts/fetch_training_data.py
+
+train() {  # train NAME KIND ARGS...: a new run, or resume an unfinished one
+  local name=$1 kind=$2; shift 2
+  if [ -f "runs/$name/config.json" ]; then
+    $PG train "$kind" --out "runs/$name" --resume --plain
+  else
+    $PG train "$kind" --out "runs/$name" --seed 1 --plain "$@"
+  fi
+}
+
+deblur() {
+  train deblur-fast deblur --data data/photos/train --steps 2500 --batch 4 --crop 128 \
+    --lr 2e-4 --set ngf=32 --set n_blocks=6 --set ndf=32 --set adv_weight=0 \
+    --sample-every 250 --checkpoint-every 250
+  $PY build_scripts/ship_model.py runs/deblur-fast --kind deblur --id deblur-fast --default \
+    --title "DeblurGAN generator, fast (ngf 32, 6 blocks, batch norm)" \
+    --note "Trained on 40 offline photos (docs/MODELS.md) with synthetic camera shake, defocus, Gaussian blur, noise and JPEG." \
+    --note "Content loss only (L1 + multi-scale gradient L1, adv_weight 0): a CPU budget; photogan train deblur adds the WGAN-GP critic."
+}
+
+upscale() {
+  train upscale-fast upscale --data data/photos/train --steps 4000 --batch 8 --crop 96 \
+    --lr 2e-4 --set n_blocks=8 --set width=48 --set batch_norm=false --set skip=bilinear \
+    --set stage1_fraction=1.0 --set pixel_loss=l1 --set degradation=clean \
+    --sample-every 500 --checkpoint-every 500
+  $PY build_scripts/ship_model.py runs/upscale-fast --kind upscale --id upscale-fast --default \
+    --title "SRResNet 4x, fast (8 blocks, width 48, no batch norm, bilinear skip)" \
+    --note "Trained on 40 offline photos (docs/MODELS.md), 4x area or bicubic downscales, L1 loss (the PSNR stage of SRGAN)."
+}
+
+cyclegan() {
+  train cyclegan-starry cyclegan --data data/photos/train --data-b data/paintings/train \
+    --steps 2500 --batch 1 --crop 128 --set ngf=24 --set n_blocks=6 --set ndf=32 \
+    --sample-every 250 --checkpoint-every 250
+  $PY build_scripts/ship_model.py runs/cyclegan-starry --kind cyclegan --id starry-night \
+    --default --title "CycleGAN photo to Van Gogh's The Starry Night (ngf 24, 6 blocks)" \
+    --inverse-title "CycleGAN The Starry Night to photo (ngf 24, 6 blocks)" \
+    --note "Painting domain: crops of one painting, Van Gogh's The Starry Night (opencv-doc); not Monet." \
+    --note "Photo domain: the 40 offline training photos (docs/MODELS.md)."
+}
+
+dcgan() {
+  train dcgan-fashion dcgan --data data/fashion_mnist/train --steps 3000 --batch 64 \
+    --crop 28 --lr 2e-4 --set arch=dcgan28 --set beta_1=0.5 \
+    --sample-every 250 --checkpoint-every 250
+  $PY build_scripts/ship_model.py runs/dcgan-fashion --kind dcgan --id fashion-dcgan --default \
+    --title "DCGAN 28x28, Fashion-MNIST" \
+    --note "Trained on the 60 000 Fashion-MNIST training images (dataset-fashion-mnist)."
+}
+
+evaluate() {
+  mkdir -p runs/eval
+  $PG eval deblur --data data/photos/heldout --report runs/eval/deblur.json
+  $PG eval upscale --data data/photos/heldout --report runs/eval/upscale.json
+  $PG eval sample --data data/fashion_mnist --report runs/eval/sample.json
+}
+
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(deblur upscale cyclegan dcgan eval)
+for step in "${steps[@]}"; do
+  case $step in
+    deblur|upscale|cyclegan|dcgan) $step ;;
+    eval) evaluate ;;
+    *) echo "unknown step: $step (deblur, upscale, cyclegan, dcgan, eval)" >&2; exit 2 ;;
+  esac
+done
