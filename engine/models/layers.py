@@ -156,6 +156,57 @@ class PixelShuffle(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
+class BilinearUpsample(layers.Layer):
+    """Bilinear enlargement by an integer ``scale``, half-pixel centres, edges clamped: the
+    same numbers as ``UpSampling2D(scale, interpolation="bilinear")`` (``tf.image.resize``),
+    but built from pads, slices and reshapes, so it also runs when height and width are only
+    known at run time (TensorFlow retraces tiled inference with relaxed, unknown shapes, where
+    ``UpSampling2D``'s resize fails).
+
+    Input ``(B, H, W, C)`` -> output ``(B, H * scale, W * scale, C)``.
+    """
+
+    def __init__(self, scale=4, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(scale, int) or isinstance(scale, bool) or scale < 1:
+            raise ValueError(f"scale must be a positive int, received {scale!r}.")
+        self.scale = scale
+
+    def _phases(self) -> list[tuple[float, float, float]]:
+        """Weights on (previous, current, next) sample for each of the ``scale`` outputs."""
+        out = []
+        for k in range(self.scale):
+            offset = (k + 0.5) / self.scale - 0.5  # source position relative to the sample
+            out.append((max(-offset, 0.0), 1.0 - abs(offset), max(offset, 0.0)))
+        return out
+
+    def _along(self, x, axis: int):
+        """Enlarge ``x`` along ``axis`` (1 = height, 2 = width)."""
+        size = ops.shape(x)[axis]
+        pads = [[0, 0], [0, 0], [0, 0], [0, 0]]
+        pads[axis] = [1, 1]
+        padded = ops.pad(x, pads, mode="symmetric")  # a 1-pixel symmetric pad repeats the edge
+        taps = [ops.take(padded, ops.arange(i, i + size), axis=axis) for i in range(3)]
+        phases = [w0 * taps[0] + w1 * taps[1] + w2 * taps[2] for w0, w1, w2 in self._phases()]
+        stacked = ops.stack(phases, axis=axis + 1)  # (..., size, scale, ...)
+        shape = ops.shape(x)
+        new_shape = [-1, shape[1], shape[2], x.shape[-1]]
+        new_shape[axis] = size * self.scale
+        return ops.reshape(stacked, new_shape)
+
+    def call(self, inputs):
+        return self._along(self._along(inputs, 1), 2)
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = input_shape
+        s = self.scale
+        return (b, None if h is None else h * s, None if w is None else w * s, c)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class ResidualClip(layers.Layer):
     """Global skip: ``clip(inputs + residual, clip_min, clip_max)`` (DeblurGAN learn_residual).
 

@@ -11,7 +11,7 @@ import keras
 from keras import layers
 
 from engine.models import register
-from engine.models.layers import PixelShuffle
+from engine.models.layers import BilinearUpsample, PixelShuffle
 
 SCALE = 4
 SIZE_MULTIPLE = 1
@@ -90,8 +90,7 @@ def build_srgan_generator(n_blocks: int = 16, width: int = 64,
         x = _prelu(f"up{i}_prelu")(PixelShuffle(2, name=f"up{i}_shuffle")(x))
     outputs = _conv(x, 3, 9, "output_conv")
     if skip == "bilinear":
-        enlarged = layers.UpSampling2D(SCALE, interpolation="bilinear", name="input_upsample")(
-            inputs)
+        enlarged = BilinearUpsample(SCALE, name="input_upsample")(inputs)
         outputs = layers.Add(name="global_skip")([outputs, enlarged])
     return keras.Model(inputs, outputs, name="srgan")
 

@@ -333,3 +333,17 @@ def test_srgan_bilinear_skip_starts_from_the_enlarged_input():
     np.testing.assert_allclose(np.asarray(model(x)), enlarged, atol=1e-6)
     with pytest.raises(ValueError, match="skip"):
         models.build("srgan", n_blocks=1, width=8, skip="bicubic-ish")
+
+
+def test_bilinear_upsample_matches_upsampling2d_and_runs_on_changing_sizes():
+    from engine.inference import make_predictor
+
+    x = np.random.default_rng(1).random((2, 5, 7, 3)).astype(np.float32)
+    expected = np.asarray(keras.layers.UpSampling2D(4, interpolation="bilinear")(x))
+    np.testing.assert_allclose(np.asarray(pl.BilinearUpsample(4)(x)), expected, atol=1e-6)
+    # Tiled inference feeds several tile shapes; TensorFlow then retraces with unknown sides.
+    model = models.build("srgan", n_blocks=1, width=8, batch_norm=False, skip="bilinear")
+    predict = make_predictor(model, "0,1", "0,1")
+    for side in (8, 12, 16, 20):
+        assert predict(np.zeros((1, side, side, 3), np.float32)).shape == (1, 4 * side,
+                                                                           4 * side, 3)
