@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def _export(run: Path, kind: str, model_id: str, home: Path) -> list[Path]:
     """Export the run's generator(s) into ``home``'s user store; returns their folders."""
     os.environ["PHOTOGAN_HOME"] = str(home)
+    # Hide the shipped models during the export, so re-publishing an id replaces it.
+    os.environ["PHOTOGAN_RESOURCES"] = str(home / "no-resources")
     sys.path.insert(0, str(ROOT))
     from engine import api
 
@@ -67,8 +69,24 @@ def _relative(path: str | None) -> str | None:
         return path
 
 
+def final_losses(run: Path, last: int = 100) -> dict[str, float]:
+    """Mean of each loss column over the run's last ``last`` logged steps (history.csv); an
+    export from a finished run has no fresh losses of its own."""
+    import csv
+
+    with open(run / "history.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("step") not in (None, "0")][-last:]
+    skip = {"step", "lr", "images_per_s", "seconds"}
+    out = {}
+    for column in (rows[0].keys() if rows else ()):
+        values = [float(r[column]) for r in rows if r[column] and column not in skip]
+        if values:
+            out[column] = round(sum(values) / len(values), 5)
+    return out
+
+
 def publish(folder: Path, title: str, default: bool, notes: list[str], evaluation: dict | None,
-            shipped: Path) -> Path:
+            shipped: Path, losses: dict | None = None) -> Path:
     """Copy one exported model ``folder`` into ``shipped`` as a shipped model."""
     manifest = json.loads((folder / "manifest.json").read_text())
     target = shipped / manifest["id"]
@@ -80,6 +98,8 @@ def publish(folder: Path, title: str, default: bool, notes: list[str], evaluatio
     card.pop("run", None)  # a path on the training machine means nothing to users
     card["trained_on"] = {k: _relative(v) for k, v in card.get("trained_on", {}).items()}
     card["storage"] = "float16"
+    if losses:
+        card["final_losses"] = {"mean of the last 100 steps": losses}
     if notes:
         card["notes"] = notes
     if evaluation:
@@ -109,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         for folder in folders:
             inverse = folder.name.endswith("-inverse")
             title = (args.inverse_title or f"{args.title} (inverse)") if inverse else args.title
-            target = publish(folder, title, args.default, args.note, evaluation, args.shipped)
+            target = publish(folder, title, args.default, args.note, evaluation, args.shipped,
+                             final_losses(args.run))
             size = (target / "weights.npz").stat().st_size / 1e6
             print(f"shipped {target} ({size:.1f} MB)")
     return 0
