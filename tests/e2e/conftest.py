@@ -13,10 +13,10 @@ from tests.e2e.helpers import photogan_cmd
 @pytest.fixture
 def photogan(tmp_path):
     """Run ``photogan ARGS...``; returns the CompletedProcess (text mode)."""
-    env = dict(os.environ, PHOTOGAN_HOME=str(tmp_path / "home"), KERAS_BACKEND="tensorflow")
-
     def run(*args: str, timeout: float = 300, backend: str = "tensorflow"):
+        # os.environ is read per call, so fixtures that set variables later still count.
+        env = dict(os.environ, PHOTOGAN_HOME=str(tmp_path / "home"), KERAS_BACKEND=backend)
         return subprocess.run(photogan_cmd() + [str(a) for a in args], capture_output=True,
-                              text=True, env=dict(env, KERAS_BACKEND=backend), timeout=timeout)
+                              text=True, env=env, timeout=timeout)
 
     return run

@@ -12,6 +12,19 @@ from PIL import Image
 from tests.e2e.helpers import photo_like, save_rgb
 
 
+@pytest.fixture(autouse=True)
+def no_shipped_models(tmp_path, monkeypatch):
+    """Resources as shipped but without ``weights/``, so only the tests' models exist."""
+    from engine.resources import resource_path
+
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    for entry in resource_path().iterdir():
+        if entry.name != "weights":
+            (resources / entry.name).symlink_to(entry)
+    monkeypatch.setenv("PHOTOGAN_RESOURCES", str(resources))
+
+
 @pytest.fixture
 def tiny_store(tmp_path, monkeypatch):
     """Two tiny deblur models and one upscale model in the subprocesses' user store."""
