@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from engine import api
 from gui.background import call_in_pool
 from gui.training_worker import TrainingPlan, TrainingWorker
+from gui.views.confirm import confirm_quit
 from gui.worker import WorkerHost
 
 if TYPE_CHECKING:
@@ -24,13 +25,9 @@ ACTIVE = ("running", "paused", "stopping")
 
 def ask_stop_training(parent: QWidget) -> bool:
     """Ask whether to stop the training run and close (tests replace this)."""
-    answer = QMessageBox.question(
-        parent, "Quit PhotoGAN?",
-        "A model is training. Stop it (a checkpoint is saved) and close PhotoGAN?\n\n"
-        "You can continue it from Tools > Train a Model next time.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+    return confirm_quit(parent, "A model is training. Stop it (a checkpoint is saved) and "
+                                "close PhotoGAN?\n\nYou can continue it from Tools > Train "
+                                "a Model next time.")
 
 
 class TrainingSession(QObject):

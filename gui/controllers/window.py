@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from engine import __version__
 from gui import background
 from gui.controllers.models import ModelManagerController, open_model_manager
+from gui.views.confirm import confirm_quit
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -21,13 +22,9 @@ MESSAGE_MS = 8000
 
 def ask_cancel_run(parent: QWidget) -> bool:
     """Ask whether to cancel the running work and close (tests replace this)."""
-    answer = QMessageBox.question(
-        parent, "Quit PhotoGAN?",
-        "A run is in progress. Cancel it and close PhotoGAN?\n\n"
-        "The photo being processed is discarded; finished outputs are kept.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+    return confirm_quit(parent, "A run is in progress. Cancel it and close PhotoGAN?\n\n"
+                                "The photo being processed is discarded; finished outputs "
+                                "are kept.")
 
 
 class WindowController(QObject):
