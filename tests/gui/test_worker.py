@@ -12,6 +12,22 @@ from tests.gui.conftest import RUN_TIMEOUT_MS
 from tests.gui.helpers import make_photo
 
 
+def _start_and_wait(qtbot, host: WorkerHost, worker: Worker) -> list:
+    """Start ``worker`` and wait until its thread has ended; returns ``finished``'s args.
+
+    Waits on the host's ``busy_changed(False)``, emitted in this (the UI) thread: a
+    ``waitSignal`` on the worker's own signals runs its callback in the worker thread, and
+    when that fires before the wait's event loop starts, the wait never ends.
+    """
+    finished = []
+    worker.finished.connect(lambda result: finished.append(result))
+    with qtbot.waitSignal(host.busy_changed, timeout=RUN_TIMEOUT_MS,
+                          check_params_cb=lambda busy: not busy):
+        host.start(worker)
+    assert len(finished) == 1  # finished fires exactly once, before the thread ends
+    return finished
+
+
 def _run(qtbot, job):
     host = WorkerHost()
     worker = Worker(job)
@@ -20,10 +36,7 @@ def _run(qtbot, job):
     worker.progress.connect(lambda e: seen.append(("progress", e.stage, e.done)))
     worker.item_done.connect(lambda i, r: seen.append(("item_done", i, r)))
     worker.failed.connect(lambda m: seen.append(("failed", m)))
-    with qtbot.waitSignal(worker.finished, timeout=RUN_TIMEOUT_MS) as blocker:
-        host.start(worker)
-    qtbot.waitUntil(lambda: not host.busy)
-    return seen, blocker.args[0]
+    return seen, _start_and_wait(qtbot, host, worker)[0]
 
 
 def test_signals_arrive_in_order_and_finished_carries_the_result(qtbot):
@@ -68,10 +81,7 @@ def test_cancel_only_sets_the_token_and_the_job_stops_itself(qtbot):
     host = WorkerHost()
     worker = Worker(job)
     worker.progress.connect(lambda _e: worker.cancel())
-    with qtbot.waitSignal(worker.finished, timeout=RUN_TIMEOUT_MS) as blocker:
-        host.start(worker)
-    assert blocker.args[0] is None
-    qtbot.waitUntil(lambda: not host.busy)
+    assert _start_and_wait(qtbot, host, worker) == [None]
 
 
 def test_the_event_loop_stays_responsive_during_a_run(qtbot, window, tmp_path):
