@@ -197,6 +197,7 @@ def train(
     cancel: CancelToken | None = None,
     sample_every: int | None = None,
     checkpoint_every: int | None = None,
+    init_from: str | None = None,
 ) -> dict:
     """Train (or resume) a GAN run in ``out_dir``; returns the run summary.
 
@@ -219,6 +220,7 @@ def train(
             name), ``lr`` and ``run``.
         cancel: a cancelled token saves a checkpoint and returns ``status="cancelled"``.
         sample_every, checkpoint_every: cadence in steps (default: the preset's).
+        init_from: a stored model to fine-tune (new runs; same architecture and size).
 
     Returns:
         The summary dict (see ``engine.training.runner.train``).
@@ -234,7 +236,7 @@ def train(
         data_b=Path(data_b) if data_b else None, steps=steps, epochs=epochs, batch=batch,
         crop=crop, preset=preset, resume=resume, export=export, seed=seed,
         options=dict(options or {}), sample_every=sample_every,
-        checkpoint_every=checkpoint_every,
+        checkpoint_every=checkpoint_every, init_from=init_from,
     )
     return run_training(request, progress, cancel)
 

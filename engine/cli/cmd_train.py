@@ -53,6 +53,9 @@ def setup(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
     p.add_argument("--export", metavar="NAME",
                    help="put the trained generator into the model store at the end")
+    p.add_argument("--init-from", metavar="MODEL",
+                   help="fine-tune a stored model (same architecture and --set sizes) "
+                        "instead of starting from random weights")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument("--lr", type=float, metavar="X", help="learning rate")
     p.add_argument("--sample-every", type=int, metavar="N", help="steps between samples")
@@ -79,7 +82,7 @@ def handle(args: argparse.Namespace) -> int:
             epochs=args.epochs, batch=args.batch, crop=args.crop, preset=args.preset,
             resume=args.resume, export=args.export, seed=args.seed, options=options,
             progress=display, cancel=token, sample_every=args.sample_every,
-            checkpoint_every=args.checkpoint_every,
+            checkpoint_every=args.checkpoint_every, init_from=args.init_from,
         )
     _finish(args, summary)
     return EXIT_CANCELLED if summary["status"] == "cancelled" else EXIT_OK

@@ -21,6 +21,10 @@ training state. On resume the saved config wins: only ``steps``/``epochs`` (a lo
 which also stretches the learning-rate schedule), the data folders (moved), the sampling and
 checkpoint cadence and ``export`` may change.
 
+**Fine-tuning.** ``init_from`` names a stored model whose weights replace the fresh
+generator(s) of a new run before the step-0 validation (``init_generators``); critics start
+fresh. A resumed run restores its checkpoint instead.
+
 **Cancel.** The ``CancelToken`` is checked before every step; a cancelled run saves
 ``checkpoints/last`` at the last completed step and returns ``status="cancelled"``.
 """
@@ -72,6 +76,7 @@ class Request:
     options: dict = field(default_factory=dict)
     sample_every: int | None = None
     checkpoint_every: int | None = None
+    init_from: str | None = None
 
 
 @dataclass
@@ -92,6 +97,7 @@ class RunConfig:
     epochs: float | None = None
     mixed_precision: bool = False
     backend: str = ""
+    init_from: str | None = None
     version: int = 1
 
     def save(self, out: Path) -> None:
@@ -182,7 +188,7 @@ def _new_config(req: Request, dataset):
         seed=seed, sample_every=int(req.sample_every or preset.sample_every),
         checkpoint_every=int(req.checkpoint_every or preset.checkpoint_every),
         options=options, epochs=req.epochs, mixed_precision=_mixed(options["mixed_precision"]),
-        backend=backend.backend_name(),
+        backend=backend.backend_name(), init_from=req.init_from or None,
     )
     return config, dataset
 
@@ -196,7 +202,8 @@ def _resumed_config(req: Request, out: Path, dataset):
     changed = [f"{k}={v!r} (saved {config.options.get(k)!r})" for k, v in given.items()
                if config.options.get(k) != v]
     changed += [f"{k}={getattr(req, k)!r} (saved {getattr(config, k)!r})"
-                for k in ("batch", "crop") if getattr(req, k) not in (None, getattr(config, k))]
+                for k in ("batch", "crop", "init_from")
+                if getattr(req, k) not in (None, getattr(config, k))]
     if changed:
         raise UsageError(f"--resume continues {out} with its saved settings; these differ: "
                          f"{', '.join(changed)}. Drop them, or start a new run folder.")
@@ -469,6 +476,8 @@ def train(req: Request, progress: ProgressFn = no_progress, cancel: CancelToken 
         run = _Run(out, config, dataset, progress, cancel or CancelToken())
         resumed = run.restore()
         if not resumed:
+            if config.init_from:
+                init_generators(run.trainer, config.init_from)
             run.start()
         run.history.truncate(run.state["step"])
         run.report(run.state["step"], None if resumed else run.state["val"])
@@ -494,7 +503,39 @@ def _summary(run: _Run, status: str, exports: list[dict]) -> dict:
     }
 
 
-# --- export ----------------------------------------------------------------------------------
+# --- fine-tuning and export ------------------------------------------------------------------
+
+
+def init_generators(trainer, model_id: str) -> None:
+    """Start the run's generator(s) from a stored model: fine-tuning instead of training
+    from scratch. CycleGAN takes ``model_id`` (A -> B) and ``model_id-inverse`` (B -> A).
+
+    The model must have the run's architecture and size (``--set`` options); critics start
+    fresh. Called on a new run only: a resumed run restores its checkpoint instead.
+
+    Raises:
+        UsageError: no such model, or one of another task, architecture or size.
+        ModelError: its weights file is missing, corrupt or does not fit.
+    """
+    from engine.store import catalog
+    from engine.store.manifest import verify
+    from engine.store.weights import load_weights
+
+    for spec in trainer.exports():
+        manifest = catalog.get(f"{model_id}{spec.suffix}")
+        if manifest.task != spec.task:
+            raise UsageError(f"Model '{manifest.id}' is for task {manifest.task}; fine-tuning "
+                             f"a {spec.task} run needs a {spec.task} model.")
+        if manifest.arch != spec.arch or manifest.config != spec.config \
+                or not manifest.file.endswith(".npz"):
+            sets = " ".join(f"--set {k}={v}" for k, v in manifest.config.items())
+            raise UsageError(f"Model '{manifest.id}' ({manifest.arch}, {manifest.config}) does "
+                             f"not have this run's generator ({spec.arch}, {spec.config}). "
+                             f"Train with the model's size: {sets or 'its own options'}.")
+        verify(manifest)
+        load_weights(spec.model, manifest.weights_path)
+
+
 
 
 def _check_export_names(kind: str, name: str) -> None:

@@ -263,3 +263,36 @@ def test_a_fresh_deblur_generator_starts_near_the_identity():
     start_near_identity(generator)
     after = np.abs(np.asarray(generator(x)) - x).mean()
     assert after < 0.02 * before + 1e-6 and after > 0  # near, not exactly, the identity
+
+
+def test_init_from_fine_tunes_a_stored_model(tmp_path, store, finished):
+    # Export a finished run, then start a new run from it: its step-0 validation is the
+    # exported generator's, not a fresh generator's.
+    out = copy_run(finished("deblur"), tmp_path / "base")
+    run_tiny("deblur", out, resume=True, export="base")
+    trained = float(history(out)[-1]["val_l1"])
+    fresh = float(history(finished("deblur"))[0]["val_l1"])
+
+    tuned = run_tiny("deblur", tmp_path / "tuned", steps=2, init_from="base")
+    assert tuned["status"] == "done"
+    start = float(history(tmp_path / "tuned")[0]["val_l1"])
+    # The generator starts near the identity, so six steps move the metric only ~1e-5: the
+    # tuned run must start much closer to the trained model than to a fresh one.
+    assert abs(start - trained) < abs(fresh - trained) / 20
+    config = json.loads((tmp_path / "tuned" / "config.json").read_text())
+    assert config["init_from"] == "base"
+    # A resume keeps its checkpoint; naming another start model is refused.
+    with pytest.raises(UsageError, match="init_from"):
+        run_tiny("deblur", tmp_path / "tuned", steps=3, resume=True, init_from="other")
+
+
+def test_init_from_refuses_a_model_of_another_size_or_task(tmp_path, store, finished):
+    out = copy_run(finished("deblur"), tmp_path / "base")
+    run_tiny("deblur", out, resume=True, export="base")
+    bigger = {**TINY["deblur"][1], "ngf": 8}
+    with pytest.raises(UsageError, match="--set ngf=4"):
+        run_tiny("deblur", tmp_path / "big", options=bigger, init_from="base")
+    with pytest.raises(UsageError, match="for task deblur"):
+        run_tiny("upscale", tmp_path / "up", init_from="base")
+    with pytest.raises(UsageError, match="No model named 'nothing'"):
+        run_tiny("deblur", tmp_path / "none", init_from="nothing")
