@@ -577,4 +577,5 @@ def _card(run: _Run) -> dict:
         "final_losses": run.losses, "metric": f"{t.metric}: {t.metric_help}",
         "val": s["val"], "val_first": s["val_first"], "backend": c.backend,
         "mixed_precision": c.mixed_precision, "run": str(run.out), **t.card(),
+        **({"fine_tuned_from": c.init_from} if c.init_from else {}),
     }

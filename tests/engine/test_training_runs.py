@@ -266,6 +266,8 @@ def test_a_fresh_deblur_generator_starts_near_the_identity():
 
 
 def test_init_from_fine_tunes_a_stored_model(tmp_path, store, finished):
+    from engine.store import catalog
+
     # Export a finished run, then start a new run from it: its step-0 validation is the
     # exported generator's, not a fresh generator's.
     out = copy_run(finished("deblur"), tmp_path / "base")
@@ -281,6 +283,8 @@ def test_init_from_fine_tunes_a_stored_model(tmp_path, store, finished):
     assert abs(start - trained) < abs(fresh - trained) / 20
     config = json.loads((tmp_path / "tuned" / "config.json").read_text())
     assert config["init_from"] == "base"
+    run_tiny("deblur", tmp_path / "tuned", resume=True, steps=2, export="tuned")
+    assert catalog.get("tuned").card["fine_tuned_from"] == "base"
     # A resume keeps its checkpoint; naming another start model is refused.
     with pytest.raises(UsageError, match="init_from"):
         run_tiny("deblur", tmp_path / "tuned", steps=3, resume=True, init_from="other")
