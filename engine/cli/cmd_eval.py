@@ -38,11 +38,14 @@ def handle(args: argparse.Namespace) -> int:
                        PlainDisplay())
     for kind, rows in results.items():
         print(f"\n{args.task} / {kind} ({rows[0].count} photos, border cropped)")
-        print(f"{'method':<30} {'PSNR RGB':>9} {'SSIM RGB':>9} {'PSNR Y':>8} {'SSIM Y':>8}"
+        print(f"{'method':<34} {'PSNR RGB':>9} {'SSIM RGB':>9} {'PSNR Y':>8} {'SSIM Y':>8}"
               f" {'s/MP':>8}")
         for row in rows:
-            print(f"{row.method:<30} {row.psnr_rgb:>9.2f} {row.ssim_rgb:>9.4f} "
+            print(f"{row.method:<34} {row.psnr_rgb:>9.2f} {row.ssim_rgb:>9.4f} "
                   f"{row.psnr_y:>8.2f} {row.ssim_y:>8.4f} {row.seconds_per_mp:>8.2f}")
+        if any(row.method.startswith("ref: ") for row in rows):
+            print("ref: given each photo's true blur kernel (non-blind), which a real photo "
+                  "does not come with; shown for scale, not as a competitor.")
     if args.report:
         data = {kind: [r.to_json() for r in rows] for kind, rows in results.items()}
         write_text_atomic(args.report, json.dumps(data, indent=2))

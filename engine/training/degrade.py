@@ -35,6 +35,7 @@ __all__ = [
     "degrade_blur",
     "degrade_downscale",
     "eval_blur",
+    "eval_kernel",
     "eval_downscale",
     "gaussian_kernel",
     "jpeg",
@@ -333,14 +334,25 @@ def eval_blur(sharp: np.ndarray, seed: int, kind: str) -> np.ndarray:
     Raises:
         UsageError: ``kind`` is not ``motion`` or ``defocus``.
     """
+    rng = _eval_rng(seed, kind)
+    kernel = _eval_kernel(rng, kind)
+    return add_noise(blur(sharp, kernel), rng, 0.01)
+
+
+def eval_kernel(seed: int, kind: str) -> np.ndarray:
+    """The blur kernel ``eval_blur(_, seed, kind)`` applies (for references that are given
+    the true kernel); ``(k, k)`` float32 summing to 1."""
+    return _eval_kernel(_eval_rng(seed, kind), kind)
+
+
+def _eval_rng(seed: int, kind: str) -> np.random.Generator:
     if kind not in EVAL_BLUR_KINDS:
         raise UsageError(f"unknown evaluation blur {kind!r}; use 'motion' or 'defocus'.")
-    rng = np.random.default_rng([int(seed), EVAL_BLUR_KINDS.index(kind)])
-    if kind == "motion":
-        kernel = motion_kernel(rng, 31)
-    else:
-        kernel = defocus_kernel(rng.uniform(2.0, 4.0))
-    return add_noise(blur(sharp, kernel), rng, 0.01)
+    return np.random.default_rng([int(seed), EVAL_BLUR_KINDS.index(kind)])
+
+
+def _eval_kernel(rng: np.random.Generator, kind: str) -> np.ndarray:
+    return motion_kernel(rng, 31) if kind == "motion" else defocus_kernel(rng.uniform(2.0, 4.0))
 
 
 def eval_downscale(hr: np.ndarray, kind: str, scale: int = 4) -> np.ndarray:

@@ -192,6 +192,15 @@ def test_eval_blur_is_fixed_per_image_seed_and_kind(kind):
     assert _sharpness(a) < _sharpness(sharp)
 
 
+@pytest.mark.parametrize("kind", ["motion", "defocus"])
+def test_eval_kernel_is_the_kernel_eval_blur_applies(kind):
+    sharp = _blocks(64, 64)
+    residual = degrade.eval_blur(sharp, 3, kind) - degrade.blur(sharp, degrade.eval_kernel(3, kind))
+    assert 0.005 < residual.std() < 0.015  # the sensor noise (sigma 0.01) and nothing else
+    other = degrade.eval_blur(sharp, 3, kind) - degrade.blur(sharp, degrade.eval_kernel(4, kind))
+    assert other.std() > 2 * residual.std()
+
+
 def test_eval_blur_kinds_differ_and_unknown_is_refused():
     sharp = _blocks()
     assert not np.array_equal(degrade.eval_blur(sharp, 1, "motion"),

@@ -40,6 +40,7 @@ def test_deblur_eval_rows(store, tmp_path):
     assert set(results) == {"motion", "defocus"}
     names = [row.method for row in results["motion"]]
     assert names[:4] == ["blurred input", "sharpen", "richardson-lucy", "wiener"]
+    assert names[-2:] == ["ref: wiener, true kernel", "ref: richardson-lucy, true kernel"]
     blurred = results["motion"][0]
     assert blurred.count == 2 and 10 < blurred.psnr_rgb < 60
     assert all(row.count == 2 for row in results["defocus"])
@@ -58,6 +59,21 @@ def test_eval_refuses_without_weights_and_other_tasks(store, tmp_path):
         evaluate("deblur", _photos(tmp_path / "held"))
     with pytest.raises(UsageError, match="deblur and upscale"):
         evaluate("sharpen", tmp_path)
+
+
+def test_true_kernel_reference_beats_the_generic_psf_on_defocus():
+    from engine.eval import TrueKernel, deblur_methods
+    from engine.training.degrade import eval_blur, eval_kernel
+
+    rng = np.random.default_rng(2)
+    truth = np.kron(rng.random((16, 16, 3)), np.ones((6, 6, 1))).astype(np.float32)
+    blurred = eval_blur(truth, 5, "defocus")
+    generic = deblur_methods("defocus", "")["wiener"](blurred)
+    exact = TrueKernel("wiener")(blurred, eval_kernel(5, "defocus"))
+    assert psnr(exact[8:-8, 8:-8], truth[8:-8, 8:-8]) > psnr(blurred[8:-8, 8:-8],
+                                                             truth[8:-8, 8:-8]) + 1.0
+    assert psnr(exact[8:-8, 8:-8], truth[8:-8, 8:-8]) > psnr(generic[8:-8, 8:-8],
+                                                             truth[8:-8, 8:-8])
 
 
 def test_eval_crop_is_the_most_detailed_window_of_a_fixed_grid():
