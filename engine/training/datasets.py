@@ -576,10 +576,12 @@ class SyntheticDataset(_Base):
     mode = "synthetic"
 
     def __init__(self, kind, scan: FolderScan, crop, seed, min_count, cache, scale=4,
-                 crops_per_image=1, pixel_limit=io.DEFAULT_MAX_PIXELS, clean=False):
+                 crops_per_image=1, pixel_limit=io.DEFAULT_MAX_PIXELS, clean=False,
+                 plain_crops=0.0):
         super().__init__(kind, crop, seed, min_count, cache)
         self.scale = scale
         self.clean = bool(clean)
+        self.plain_crops = float(plain_crops)
         self.crops_per_image = max(1, int(crops_per_image))
         self.problems = scan.problems
         self.files = _Files(scan, scan.paths, cache, self.problems, None, pixel_limit)
@@ -602,8 +604,7 @@ class SyntheticDataset(_Base):
     def _item(self, arr, crop_rng, degrade_rng) -> tuple[np.ndarray, np.ndarray]:
         margin = self.scale * math.ceil(_MARGIN / self.scale)
         side = self.crop + 2 * margin
-        (window,) = _maybe_flip([_textured_window(arr, crop_rng, side, self.crop)],
-                                  crop_rng)
+        (window,) = _maybe_flip([self._window(arr, crop_rng, side)], crop_rng)
         sharp = _to_float(window)
         target = sharp[margin : margin + self.crop, margin : margin + self.crop]
         if self.kind == "deblur":
@@ -613,9 +614,17 @@ class SyntheticDataset(_Base):
         m, c = margin // self.scale, self.crop // self.scale
         return low[m : m + c, m : m + c], target
 
+    def _window(self, arr, crop_rng, side: int) -> np.ndarray:
+        # A share of plain (anywhere) crops shows the model flat sky and bokeh too: trained on
+        # detailed crops alone, a deblur model never learns to leave smooth areas clean.
+        if crop_rng is not None and self.plain_crops > 0 and crop_rng.uniform() < self.plain_crops:
+            return _window(arr, crop_rng, side, side)
+        return _textured_window(arr, crop_rng, side, self.crop)
+
     def describe(self) -> dict:
         return self._describe(root=str(self.files.root), images=len(self.files),
-                              scale=self.scale if self.kind == "upscale" else 1)
+                              scale=self.scale if self.kind == "upscale" else 1,
+                              plain_crops=self.plain_crops)
 
 
 class PairedDataset(_Base):
@@ -824,6 +833,7 @@ def make_dataset(
     crops_per_image: int = 1,
     pixel_limit: int = io.DEFAULT_MAX_PIXELS,
     degradation: str = "realistic",
+    plain_crops: float = 0.0,
 ) -> Dataset:
     """The dataset a trainer of ``kind`` draws from (see the module docstring for layouts).
 
@@ -843,6 +853,8 @@ def make_dataset(
         pixel_limit: images above this many pixels are skipped.
         degradation: synthetic upscale pairs: ``realistic`` (blur, noise, JPEG) or ``clean``
             (the downscale alone); see ``degrade.degrade_downscale``.
+        plain_crops: synthetic deblur/upscale pairs: the share of crops taken anywhere in the
+            photo (flat areas included) rather than where it has detail; ``0..1``.
 
     Raises:
         UsageError: unknown kind, bad crop/scale, missing or unsuitable folders, too few
@@ -852,7 +864,7 @@ def make_dataset(
         raise UsageError(f"unknown training kind {kind!r}; use one of {', '.join(KINDS)}.")
     crop, scale = int(crop), int(scale)
     needed = 1 if min_count is None else int(min_count)
-    _check_options(kind, data_b, crop, scale)
+    _check_options(kind, data_b, crop, scale, plain_crops)
     cache = ImageCache(cache_bytes)
     common = dict(crop=crop, seed=seed, min_count=needed, cache=cache, pixel_limit=pixel_limit)
     if kind == "cyclegan":
@@ -870,10 +882,10 @@ def make_dataset(
                              crops_per_image=crops_per_image, **common)
     scan = scan_folder(data, min(64, crop), needed, pixel_limit)
     return SyntheticDataset(kind, scan, scale=factor, crops_per_image=crops_per_image,
-                            clean=degradation == "clean", **common)
+                            clean=degradation == "clean", plain_crops=plain_crops, **common)
 
 
-def _check_options(kind: str, data_b, crop: int, scale: int) -> None:
+def _check_options(kind: str, data_b, crop: int, scale: int, plain_crops: float) -> None:
     if kind == "cyclegan" and data_b is None:
         raise UsageError(
             "cyclegan training needs two folders: domain A (data) and domain B (data_b)."
@@ -882,6 +894,8 @@ def _check_options(kind: str, data_b, crop: int, scale: int) -> None:
         raise UsageError(f"{kind} training takes one folder; a second folder is for cyclegan.")
     if crop < io.MIN_SIDE:
         raise UsageError(f"crop must be at least {io.MIN_SIDE} pixels, got {crop}.")
+    if not 0.0 <= plain_crops <= 1.0:
+        raise UsageError(f"plain_crops is a share of crops from 0 to 1, got {plain_crops}.")
     if kind == "upscale" and (scale < 2 or crop % scale):
         raise UsageError(
             f"upscale training needs a scale of at least 2 that divides the crop; got scale "

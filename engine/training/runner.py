@@ -227,7 +227,8 @@ def _make_dataset(kind: str, data, data_b, crop: int, seed: int, options: dict):
     from engine.training.datasets import make_dataset
 
     return make_dataset(kind, Path(data), Path(data_b) if data_b else None, crop=crop,
-                        seed=seed, degradation=options.get("degradation", "realistic"))
+                        seed=seed, degradation=options.get("degradation", "realistic"),
+                        plain_crops=options.get("plain_crops", 0.0))
 
 
 def _prepare(req: Request, dataset) -> tuple[RunConfig, object]:

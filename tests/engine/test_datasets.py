@@ -228,6 +228,25 @@ def test_synthetic_crops_prefer_the_detailed_part_of_a_photo(tmp_path, monkeypat
     assert datasets.texture(np.round(validation["target"][0] * 255)) >= datasets.TEXTURE_MIN
 
 
+def test_plain_crops_bring_flat_areas_back_into_training(tmp_path):
+    # Two thirds flat sky: detail-seeking crops seldom show it, plain crops mostly do.
+    photo = np.full((256, 384, 3), 150, np.uint8)
+    photo[:, 256:] = _photo(256, 128, block=4)
+    _save(tmp_path / "wall" / "w.png", photo)
+
+    def flat_share(plain: float) -> float:
+        dataset = make_dataset("deblur", tmp_path / "wall", crop=32, plain_crops=plain)
+        targets = dataset.sample(np.random.default_rng(0), 64)["target"]
+        return float(np.mean([datasets.texture(np.round(t * 255)) < 1.0 for t in targets]))
+
+    detailed, half, plain = flat_share(0.0), flat_share(0.5), flat_share(1.0)
+    assert detailed < 0.35 and plain > 0.6 and detailed + 0.15 < half < plain - 0.15
+    assert make_dataset("deblur", tmp_path / "wall", crop=32,
+                        plain_crops=0.5).describe()["plain_crops"] == 0.5
+    with pytest.raises(UsageError, match="plain_crops"):
+        make_dataset("deblur", tmp_path / "wall", crop=32, plain_crops=1.5)
+
+
 def test_small_images_are_mirror_padded_to_the_crop(tmp_path):
     _folder(tmp_path / "small", count=2, height=70, width=80)
     dataset = make_dataset("cyclegan", tmp_path / "small", tmp_path / "small", crop=96)
