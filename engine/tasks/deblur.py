@@ -2,8 +2,38 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
+
+from engine.imaging.image import Image
 from engine.tasks.model_task import ModelTask
-from engine.tasks.registry import register
+from engine.tasks.params import Param
+from engine.tasks.registry import RunContext, register
+
+# Scale (Gaussian sigma, pixels) above which the restored photo must match the blurred one:
+# about the radius of the largest blur the model is trained on (31 px kernels).
+TONE_SIGMA = 16.0
+
+
+def keep_tones(restored: np.ndarray, blurred: np.ndarray, sigma: float = TONE_SIGMA
+               ) -> np.ndarray:
+    """``restored`` with the large-scale colours and tones of ``blurred``.
+
+    A blur kernel sums to one, so it never changes a photo's colours at scales well above its
+    size; any difference there is drift added by the network (a slight tint or a tone shift
+    in sky and bokeh). Removing the low-pass (``sigma``) of ``restored - blurred`` takes that
+    drift out and keeps the restored detail.
+
+    Args:
+        restored, blurred: ``(H, W, C)`` float32 in ``[0, 1]``, the same shape.
+
+    Returns:
+        ``(H, W, C)`` float32 in ``[0, 1]``.
+    """
+    drift = cv2.GaussianBlur(restored - blurred, (0, 0), sigma,
+                             borderType=cv2.BORDER_REFLECT_101).reshape(restored.shape)
+    np.subtract(restored, drift, out=drift)
+    return np.clip(drift, 0.0, 1.0, out=drift)
 
 
 @register
@@ -12,3 +42,13 @@ class Deblur(ModelTask):
     title = "Deblur"
     description = "Removes camera-shake and focus blur (DeblurGAN generator)."
     overlap = 48
+    extra_params = (
+        Param("keep_tones", "bool", True, "Keep the photo's colours and tones exactly as they "
+              "are (blur never changes them): removes any faint tint or tone shift the "
+              "network adds, keeps the recovered detail."),
+    )
+
+    def finish(self, source: Image, result: Image, options: dict, ctx: RunContext) -> Image:
+        if not options.get("keep_tones", True):
+            return result
+        return result.with_pixels(keep_tones(result.pixels, source.pixels), result.alpha)

@@ -43,7 +43,7 @@ def test_tiled_output_matches_whole_image(store, task):
     tiny_model(task, f"tiny-{task}")
     image = _image(100, 76)
     ctx = RunContext(tile=64)
-    opts = get_task(task).parse_options({})
+    opts = get_task(task).parse_options({"keep_tones": False} if task == "deblur" else {})
     tiled = get_task(task).process(image, opts, ctx).pixels
     whole = _whole(task, image)
     scale = catalog.find(task).scale
@@ -51,6 +51,30 @@ def test_tiled_output_matches_whole_image(store, task):
     border = 16 * scale  # the reference pads only bottom/right; tiles mirror every side
     diff = np.abs(tiled - whole)[border:-border, border:-border]
     assert diff.max() <= 1 / 255
+
+
+def test_keep_tones_removes_a_tint_and_keeps_the_detail():
+    from engine.tasks.deblur import keep_tones
+
+    rng = np.random.default_rng(3)
+    blurred = (0.3 + 0.4 * rng.random((96, 96, 3))).astype(np.float32)
+    detail = (0.05 * rng.standard_normal((96, 96, 3))).astype(np.float32)
+    tint = np.array([0.03, -0.02, 0.01], np.float32)
+    out = keep_tones(blurred + detail + tint, blurred)
+    assert np.abs((out - blurred).mean(axis=(0, 1))).max() < 2e-3  # the tint is gone
+    kept = out - blurred
+    assert np.corrcoef(kept.ravel(), detail.ravel())[0, 1] > 0.95  # the detail is not
+
+
+def test_deblur_keeps_the_photos_colours_unless_asked_not_to(store):
+    from engine.tasks.deblur import keep_tones
+
+    tiny_model("deblur", "tiny")
+    task, image = get_task("deblur"), _image(64, 48)
+    kept = task.process(image, task.parse_options({}), RunContext()).pixels
+    raw = task.process(image, task.parse_options({"keep_tones": False}), RunContext()).pixels
+    assert np.abs(kept - raw).max() > 1e-5
+    np.testing.assert_allclose(kept, keep_tones(raw, image.pixels), atol=1e-6)
 
 
 def test_upscale_outscale_and_alpha(store):
