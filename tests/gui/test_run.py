@@ -29,6 +29,16 @@ def test_a_run_writes_every_output_and_marks_rows_done(window, run_and_wait, out
     assert "3 done" in window.run_bar.overall_label.text()
 
 
+def test_clicking_start_with_the_mouse_runs_the_queue(qtbot, window, out_dir, tmp_path):
+    """The path a person takes: a left click on the Start button (not the action)."""
+    window.queue.add_paths([make_photo(tmp_path / "in" / "p.jpg")])
+    assert window.run_bar.start.isEnabled()
+    with qtbot.waitSignal(window.run.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(window.run_bar.start, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].count("done") == 1
+    assert files_under(out_dir) == [out_dir / "p_sharpen.jpg"]
+
+
 def test_start_after_a_finished_run_runs_the_queue_again_with_the_new_task(
         window, run_and_wait, out_dir, tmp_path):
     photos = [make_photo(tmp_path / "in" / f"p{i}.jpg", seed=i) for i in range(2)]
