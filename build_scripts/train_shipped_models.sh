@@ -3,7 +3,7 @@
 # publish them into resources/weights/ (float16, model cards) and evaluate them.
 # The exact figures and timings of the committed weights are in docs/MODELS.md.
 #
-#   build_scripts/train_shipped_models.sh [deblur|upscale|cyclegan|dcgan|eval]...
+#   build_scripts/train_shipped_models.sh [deblur|deblur_unet|upscale|cyclegan|dcgan|eval]...
 #
 # With no argument every step runs in order. Runs go to runs/<name>/ (git-ignored); a run
 # that was stopped continues where it stopped (--resume), since train() refuses to start over
@@ -60,6 +60,21 @@ seed 2, 69 min), 3500 with 30% plain crops (lr 1e-4, seed 3, 55 min), 1800 with 
 crops (lr 5e-5, seed 4, 29 min 35 s); the card's steps and seconds are the last run's."
 }
 
+deblur_unet() {
+  # The default deblur model: the multi-scale U-Net on the heavy mix (docs/MODELS.md). The
+  # run was stopped at step 412 (SIGTERM) and resumed with a shorter schedule (1700 steps).
+  train deblur-unet-heavy1 deblur --data data/photos/train --steps 1700 --batch 8 --crop 128 \
+    --lr 5e-4 --seed 11 --sample-every 200 --checkpoint-every 50 --set arch=deblur_unet \
+    --set width=16 --set adv_weight=0 --set fft_weight=1 --set degradation=heavy \
+    --set beta_1=0.9 --set plain_crops=0.3 --set decay_start=0.5
+  mkdir -p runs/eval
+  $PY build_scripts/ship_model.py runs/deblur-unet-heavy1 --kind deblur --id deblur-unet \
+    --default --title "Deblur U-Net (width 16, 3 scales), heavy shake and defocus" \
+    --note "Trained on 40 offline photos (docs/MODELS.md) at a 1280-px working size with heavy camera shake (3-37 px), defocus (r 1-6.5), Gaussian blur, boosted highlights, noise and JPEG; 10% of pairs left sharp." \
+    --note "Content loss only: L1 + multi-scale gradient L1 + Fourier L1 (adv_weight 0)."
+  $PG eval deblur --data data/photos/heldout --model deblur-unet --report runs/eval/deblur-unet.json
+}
+
 upscale() {
   train upscale-fast upscale --data data/photos/train --steps 4000 --batch 8 --crop 96 \
     --lr 2e-4 --set n_blocks=8 --set width=48 --set batch_norm=false --set skip=bilinear \
@@ -98,11 +113,12 @@ evaluate() {
 }
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(deblur upscale cyclegan dcgan eval)
+[ ${#steps[@]} -eq 0 ] && steps=(deblur deblur_unet upscale cyclegan dcgan eval)
 for step in "${steps[@]}"; do
   case $step in
-    deblur|upscale|cyclegan|dcgan) $step ;;
+    deblur|deblur_unet|upscale|cyclegan|dcgan) $step ;;
     eval) evaluate ;;
-    *) echo "unknown step: $step (deblur, upscale, cyclegan, dcgan, eval)" >&2; exit 2 ;;
+    *) echo "unknown step: $step (deblur, deblur_unet, upscale, cyclegan, dcgan, eval)" >&2
+       exit 2 ;;
   esac
 done

@@ -57,6 +57,7 @@ MB = 1024 * 1024
 GENERATORS: dict[str, tuple[str, tuple[str, dict] | None]] = {
     "deblur": ("deblur", None),
     "deblur(fast)": ("deblur", ("deblurgan", {"ngf": 32, "n_blocks": 6, "norm": "instance"})),
+    "deblur(unet)": ("deblur", ("deblur_unet", {"width": 16})),
     "upscale": ("upscale", None),
     "upscale(fast)": ("upscale", ("srgan", {"n_blocks": 8, "width": 64})),
     "photo2monet": ("photo2monet", None),
@@ -139,15 +140,15 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def parse_tasks(text: str | None) -> list[str]:
-    """Comma-separated bench names (``deblur-fast`` also spells ``deblur(fast)``); all the
-    default ones when empty."""
+    """Comma-separated bench names (``deblur-fast`` also spells ``deblur(fast)``, and
+    ``deblur-unet`` ``deblur(unet)``); all the default ones when empty."""
     if not text:
         return list(DEFAULT_TASKS)
     names = []
     for word in (w.strip() for w in text.split(",")):
         if not word:
             continue
-        name = word.replace("-fast", "(fast)")
+        name = word.replace("-fast", "(fast)").replace("-unet", "(unet)")
         if name not in ALL_TASKS:
             raise UsageError(f"Unknown bench task '{word}'; choose from {', '.join(ALL_TASKS)}.")
         names.append(name)

@@ -193,6 +193,7 @@ def evaluate(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     tier: str = "all",
+    baselines: bool = True,
 ) -> dict[str, list[EvalRow]]:
     """Score the model and the baselines on every photo under ``data``.
 
@@ -201,6 +202,8 @@ def evaluate(
             ``heavy`` (hand-held shake and missed focus at a 1280-px working size,
             ``heavy_blur.eval_heavy``), ``sharp`` (no blur: how much a method changes a sharp
             photo, scored against the photo itself) or ``all``.
+        baselines: ``False`` scores only the degraded input and the model (a quick look at
+            one model, e.g. a checkpoint during training; the baselines do not change).
 
     Returns:
         ``{set name: [EvalRow per method]}`` with means over photos; deblur set names are
@@ -225,6 +228,9 @@ def evaluate(
     total, done = len(paths) * len(sets), 0
     for key, tier_name, kind in sets:
         methods = _methods(task, tier_name, kind, model)
+        if not baselines:
+            methods = {name: m for name, m in methods.items()
+                       if name == "blurred input" or name.startswith(f"{task} (")}
         rows = {name: EvalRow(name) for name in methods}
         for index, path in enumerate(paths):
             cancel.check()

@@ -24,6 +24,8 @@ def setup(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--tier", choices=("mild", "heavy", "sharp", "all"), default="all",
                    help="deblur: mild blur, heavy shake/defocus, sharp photos (no blur), or "
                    "all (default)")
+    p.add_argument("--no-baselines", action="store_true",
+                   help="deblur/upscale: score only the degraded input and the model")
     p.add_argument("--count", type=int, default=2000, help="sample: images per row")
     p.add_argument("--seed", type=int, default=0, help="sample: latent and split seed")
     p.add_argument("--report", type=Path, metavar="FILE", help="write the results as JSON")
@@ -38,7 +40,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.task == "sample":
         return handle_sample(args)
     results = evaluate(args.task, args.data, args.model, args.crop, args.limit,
-                       PlainDisplay(), tier=args.tier)
+                       PlainDisplay(), tier=args.tier, baselines=not args.no_baselines)
     for kind, rows in results.items():
         for line in eval_table(args.task, kind, rows):
             print(line)

@@ -61,19 +61,21 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
 
 @contextmanager
 def ctrl_c_cancels(token: CancelToken):
-    """First Ctrl-C asks the work to stop cleanly; a second one interrupts at once."""
+    """First Ctrl-C (or SIGTERM, as sent by ``kill`` or a session ending) asks the work to
+    stop cleanly, so a training run saves its checkpoint; a second one interrupts at once."""
 
-    def on_sigint(signum, frame):
+    def on_signal(signum, frame):
         if token.cancelled:
             raise KeyboardInterrupt
         token.cancel()
         sys.stderr.write("\nCancelling after the current step (Ctrl-C again to force)...\n")
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def handle(args: argparse.Namespace) -> int:

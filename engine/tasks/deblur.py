@@ -1,4 +1,5 @@
-"""``deblur``: remove camera-shake and defocus blur with a DeblurGAN generator."""
+"""``deblur``: remove camera-shake and defocus blur with a trained generator (the deblur U-Net
+by default, or a DeblurGAN ResNet generator: shipped, trained or imported)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def keep_tones(restored: np.ndarray, blurred: np.ndarray, sigma: float = TONE_SI
 class Deblur(ModelTask):
     id = "deblur"
     title = "Deblur"
-    description = "Removes camera-shake and focus blur (DeblurGAN generator)."
+    description = "Removes camera-shake and focus blur (U-Net or DeblurGAN generator)."
     overlap = 48
     extra_params = (
         Param("keep_tones", "bool", True, "Keep the photo's colours and tones exactly as they "

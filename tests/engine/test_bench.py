@@ -80,6 +80,7 @@ def test_bench_command_prints_json(tmp_path):
 def test_parsing_sizes_and_task_names():
     assert bench.parse_size("1024x768") == (1024, 768)
     assert bench.parse_tasks("deblur-fast, sharpen") == ["deblur(fast)", "sharpen"]
+    assert bench.parse_tasks("deblur-unet") == ["deblur(unet)"]
     assert bench.parse_tasks("") == list(bench.DEFAULT_TASKS)
     for bad in ("1024", "axb", "8x8"):
         with pytest.raises(UsageError):
