@@ -13,13 +13,14 @@ import numpy as np
 
 from engine import backend, batch
 from engine.batch import BatchResult, PlanItem, RunSettings
+from engine.cluster.settings import ClusterSettings, require_ray
 from engine.errors import UsageError, WeightsMissingError
 from engine.events import CancelToken, ItemResult, ProgressFn, no_progress
 from engine.imaging import color, io
 from engine.tasks.registry import RunContext, all_tasks, get_task
 
 __all__ = [
-    "BatchResult", "CancelToken", "ItemResult", "PlanItem", "RunSettings",
+    "BatchResult", "CancelToken", "ClusterSettings", "ItemResult", "PlanItem", "RunSettings",
     "describe_tasks", "describe_task", "plan", "run_batch", "generate", "info",
     "load_display", "probe", "process_array", "supported_extensions",
 ]
@@ -65,6 +66,32 @@ def run_batch(
         raise UsageError(f"Task '{task_id}' generates images; use generate() instead.")
     backend.configure(settings.device)
     return batch.run(items, task, opts, settings, progress, cancel)
+
+
+def run_batch_on_cluster(
+    items: list[PlanItem],
+    task_id: str,
+    options: dict,
+    settings: RunSettings,
+    cluster: ClusterSettings,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> BatchResult:
+    """``run_batch`` on Ray workers (``engine.cluster.batch``): same outputs, same results.
+
+    Raises:
+        UsageError: as ``run_batch``; also Ray not installed (the message says how to
+            install it), no cluster at the address, or files not on shared storage.
+    """
+    require_ray()
+    task = get_task(task_id)
+    opts = task.parse_options(options)
+    _require_weights(task_id, opts)
+    if task.kind != "image":
+        raise UsageError(f"Task '{task_id}' generates images; it cannot run on a cluster.")
+    from engine.cluster import batch as cluster_batch
+
+    return cluster_batch.run(items, task_id, opts, settings, cluster, progress, cancel)
 
 
 def generate(
