@@ -225,6 +225,7 @@ def train(
     sample_every: int | None = None,
     checkpoint_every: int | None = None,
     init_from: str | None = None,
+    cluster: ClusterSettings | None = None,
 ) -> dict:
     """Train (or resume) a GAN run in ``out_dir``; returns the run summary.
 
@@ -248,6 +249,9 @@ def train(
         cancel: a cancelled token saves a checkpoint and returns ``status="cancelled"``.
         sample_every, checkpoint_every: cadence in steps (default: the preset's).
         init_from: a stored model to fine-tune (new runs; same architecture and size).
+        cluster: train data-parallel on ``cluster.workers`` Ray Train workers (torch
+            backend only; ``batch`` is the global batch, split evenly). Under ``torchrun``
+            (``WORLD_SIZE`` > 1) every process joins the run without it.
 
     Returns:
         The summary dict (see ``engine.training.runner.train``).
@@ -265,6 +269,19 @@ def train(
         options=dict(options or {}), sample_every=sample_every,
         checkpoint_every=checkpoint_every, init_from=init_from,
     )
+    from engine.training import distributed
+
+    if cluster is not None:
+        distributed.check_backend(backend.backend_name())
+        require_ray()
+        from engine.cluster import train as cluster_train
+
+        return cluster_train.run(request, cluster, progress, cancel)
+    if distributed.launched_by_torchrun():
+        distributed.check_backend(backend.backend_name())
+        distributed.init_from_env()
+        if not distributed.is_writer():
+            progress = no_progress
     return run_training(request, progress, cancel)
 
 

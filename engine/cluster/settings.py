@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from engine.errors import UsageError
 
 INSTALL_HINT = ("Ray is not installed; install the cluster extra with "
-                "pip install 'photogan[cluster]' (or pip install 'ray[data]').")
+                "pip install 'photogan[cluster]' (or pip install 'ray[data,train]').")
 DEFAULT_MAX_ATTEMPTS = 3
 
 
