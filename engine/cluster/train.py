@@ -90,8 +90,7 @@ def train_worker(config: dict) -> None:
     channel = config["channel"]
     progress = (lambda event: channel.put.remote(event)) if rank == 0 else no_progress
     cancel = _RemoteCancel(channel) if rank == 0 else CancelToken()
-    summary = train(request, progress, cancel)
-    ray.train.report({"summary": json.dumps(summary)})
+    train(request, progress, cancel)  # rank 0 writes summary.json for the driver
 
 
 def global_batch(request) -> int:
@@ -115,7 +114,7 @@ def run(request, cluster: ClusterSettings, progress: ProgressFn = no_progress,
             shared storage.
         PhotoGANError: the run failed on the workers (their error is quoted).
     """
-    from engine.training.runner import CONFIG
+    from engine.training.runner import CONFIG, SUMMARY
 
     cancel = cancel or CancelToken()
     out = Path(request.out).absolute()
@@ -136,8 +135,8 @@ def run(request, cluster: ClusterSettings, progress: ProgressFn = no_progress,
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env["KERAS_BACKEND"] = "torch"
         trainer = _trainer(cluster, out, {"request": fields, "env": env, "channel": channel})
-        result = _fit(ray, trainer, channel, progress, cancel)
-    return json.loads(result.metrics["summary"])
+        _fit(ray, trainer, channel, progress, cancel)
+    return json.loads((out / SUMMARY).read_text(encoding="utf-8"))
 
 
 def _trainer(cluster: ClusterSettings, out: Path, config: dict):

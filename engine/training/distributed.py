@@ -136,6 +136,31 @@ def sync_state(models) -> None:
             dist.broadcast(value.data, src=0)
 
 
+def replicas_agree(models) -> bool | None:
+    """Whether every rank holds bit-identical variables (``None`` outside a distributed run).
+
+    Each rank hashes all its models' variables; the hashes are gathered and compared. A
+    distributed run records the answer in its summary: ``False`` would mean the ranks drifted
+    apart (a gradient that was not averaged), and the exported model is rank 0's.
+    """
+    dist = _dist()
+    if dist is None or dist.get_world_size() == 1:
+        return None
+    import hashlib
+
+    import numpy as np
+    import torch
+
+    digest = hashlib.sha256()
+    for model in models:
+        for variable in model.variables:
+            digest.update(np.ascontiguousarray(variable.numpy()).tobytes())
+    mine = torch.tensor([int.from_bytes(digest.digest()[:7], "little")], dtype=torch.int64)
+    every = [torch.zeros_like(mine) for _ in range(dist.get_world_size())]
+    dist.all_gather(every, mine)
+    return all(int(t.item()) == int(mine.item()) for t in every)
+
+
 def barrier() -> None:
     """Wait for every rank (no-op in one process)."""
     dist = _dist()

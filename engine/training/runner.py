@@ -501,10 +501,13 @@ def train(req: Request, progress: ProgressFn = no_progress, cancel: CancelToken 
         run.report(run.state["step"], None if resumed else run.state["val"])
         status = run.loop()
         distributed.sync_state(run.trainer.models.values())
+        agree = distributed.replicas_agree(run.trainer.models.values())
         exports = []
         if status == "done" and req.export and run.writer:
             exports = export(run, req.export)
     summary = _summary(run, status, exports)
+    if agree is not None:
+        summary.update(workers=distributed.world()[1], replicas_identical=agree)
     if run.writer:
         write_text_atomic(out / SUMMARY, json.dumps(summary, indent=2))
     return summary
