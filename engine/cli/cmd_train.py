@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def handle(args: argparse.Namespace) -> int:
             checkpoint_every=args.checkpoint_every, init_from=args.init_from,
             cluster=cluster,
         )
-    _finish(args, summary)
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one summary (rank 0's)
+        _finish(args, summary)
     return EXIT_CANCELLED if summary["status"] == "cancelled" else EXIT_OK
 
 
