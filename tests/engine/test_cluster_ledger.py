@@ -54,3 +54,16 @@ def test_cluster_settings_refuse_nonsense():
         api.ClusterSettings(workers=0)
     with pytest.raises(UsageError, match="GPUs per worker"):
         api.ClusterSettings(gpus_per_worker=-1)
+
+
+def test_a_worker_plans_tiles_for_its_own_share_of_memory(monkeypatch):
+    from engine.cluster.batch import memory_share
+    from engine.imaging.tiling import auto_tile_size
+
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    assert memory_share(4, 0) == 0.25 and memory_share(32, 1) == 1.0
+    monkeypatch.delenv("PHOTOGAN_MEMORY_BUDGET", raising=False)
+    whole = auto_tile_size(1000.0, hi=100_000)
+    monkeypatch.setenv("PHOTOGAN_MEMORY_BUDGET", str(64 * 2**20))
+    share = auto_tile_size(1000.0, hi=100_000)
+    assert share == int((64 * 2**20 * 0.25 / 1000.0) ** 0.5) < whole
