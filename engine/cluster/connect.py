@@ -46,7 +46,8 @@ def connect(address: str) -> Iterator[object]:
 
 def _init(ray, address: str) -> None:
     if address == "local":
-        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False,
+        # address="local" always starts a new, private Ray (never joins one already there).
+        ray.init(address="local", num_cpus=os.cpu_count() or 1, include_dashboard=False,
                  object_store_memory=LOCAL_OBJECT_STORE_BYTES, log_to_driver=False,
                  logging_level=logging.WARNING)
         return
