@@ -12,7 +12,7 @@ PACKAGE_STAMP := $(VENV)/.installed-package
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,torch]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,torch,cluster]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -13,13 +13,14 @@ import numpy as np
 
 from engine import backend, batch
 from engine.batch import BatchResult, PlanItem, RunSettings
+from engine.cluster.settings import ClusterSettings, require_ray
 from engine.errors import UsageError, WeightsMissingError
 from engine.events import CancelToken, ItemResult, ProgressFn, no_progress
 from engine.imaging import color, io
 from engine.tasks.registry import RunContext, all_tasks, get_task
 
 __all__ = [
-    "BatchResult", "CancelToken", "ItemResult", "PlanItem", "RunSettings",
+    "BatchResult", "CancelToken", "ClusterSettings", "ItemResult", "PlanItem", "RunSettings",
     "describe_tasks", "describe_task", "plan", "run_batch", "generate", "info",
     "load_display", "probe", "process_array", "supported_extensions",
 ]
@@ -65,6 +66,32 @@ def run_batch(
         raise UsageError(f"Task '{task_id}' generates images; use generate() instead.")
     backend.configure(settings.device)
     return batch.run(items, task, opts, settings, progress, cancel)
+
+
+def run_batch_on_cluster(
+    items: list[PlanItem],
+    task_id: str,
+    options: dict,
+    settings: RunSettings,
+    cluster: ClusterSettings,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> BatchResult:
+    """``run_batch`` on Ray workers (``engine.cluster.batch``): same outputs, same results.
+
+    Raises:
+        UsageError: as ``run_batch``; also Ray not installed (the message says how to
+            install it), no cluster at the address, or files not on shared storage.
+    """
+    require_ray()
+    task = get_task(task_id)
+    opts = task.parse_options(options)
+    _require_weights(task_id, opts)
+    if task.kind != "image":
+        raise UsageError(f"Task '{task_id}' generates images; it cannot run on a cluster.")
+    from engine.cluster import batch as cluster_batch
+
+    return cluster_batch.run(items, task_id, opts, settings, cluster, progress, cancel)
 
 
 def generate(
@@ -198,6 +225,7 @@ def train(
     sample_every: int | None = None,
     checkpoint_every: int | None = None,
     init_from: str | None = None,
+    cluster: ClusterSettings | None = None,
 ) -> dict:
     """Train (or resume) a GAN run in ``out_dir``; returns the run summary.
 
@@ -221,6 +249,9 @@ def train(
         cancel: a cancelled token saves a checkpoint and returns ``status="cancelled"``.
         sample_every, checkpoint_every: cadence in steps (default: the preset's).
         init_from: a stored model to fine-tune (new runs; same architecture and size).
+        cluster: train data-parallel on ``cluster.workers`` Ray Train workers (torch
+            backend only; ``batch`` is the global batch, split evenly). Under ``torchrun``
+            (``WORLD_SIZE`` > 1) every process joins the run without it.
 
     Returns:
         The summary dict (see ``engine.training.runner.train``).
@@ -238,6 +269,19 @@ def train(
         options=dict(options or {}), sample_every=sample_every,
         checkpoint_every=checkpoint_every, init_from=init_from,
     )
+    from engine.training import distributed
+
+    if cluster is not None:
+        distributed.check_backend(backend.backend_name())
+        require_ray()
+        from engine.cluster import train as cluster_train
+
+        return cluster_train.run(request, cluster, progress, cancel)
+    if distributed.launched_by_torchrun():
+        distributed.check_backend(backend.backend_name())
+        distributed.init_from_env()
+        if not distributed.is_writer():
+            progress = no_progress
     return run_training(request, progress, cancel)
 
 

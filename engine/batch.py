@@ -274,6 +274,22 @@ def _run_item(
     return ItemResult(item.input, output, status, error, seconds)
 
 
+def run_item(
+    item: PlanItem,
+    task: Task,
+    options: dict,
+    settings: RunSettings,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    index: int = 0,
+) -> ItemResult:
+    """One planned item: read -> process -> atomic write, errors caught (see ``run``).
+
+    The local runner's own per-item code; cluster workers call it too.
+    """
+    return _run_item(item, task, options, settings, progress, cancel or CancelToken(), index)
+
+
 def _name_file(message: str, source: Path) -> str:
     """Make sure an error sentence names the file it is about."""
     return message if source.name in message else f"{source.name}: {message}"

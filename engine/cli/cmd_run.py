@@ -45,7 +45,21 @@ def setup(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report")
     p.add_argument("--plain", action="store_true", help="plain lines instead of a progress bar")
+    add_cluster_arguments(p)
     p.set_defaults(handler=handle)
+
+
+def add_cluster_arguments(p: argparse.ArgumentParser) -> None:
+    """``--cluster`` and the worker sizes (see docs/CLUSTER.md)."""
+    g = p.add_argument_group("cluster (needs photogan[cluster]; see docs/CLUSTER.md)")
+    g.add_argument("--cluster", metavar="WHERE",
+                   help="run on Ray: local (this machine), auto (the cluster this machine "
+                        "joined with `ray start`) or HOST:PORT")
+    g.add_argument("--workers", type=int, metavar="N", help="worker processes (default 1)")
+    g.add_argument("--gpus-per-worker", type=float, metavar="G",
+                   help="GPUs per worker (default 0)")
+    g.add_argument("--cpus-per-worker", type=float, metavar="C",
+                   help="CPUs per worker (default 1)")
 
 
 def parse_sets(pairs: list[str]) -> dict[str, str]:
@@ -93,21 +107,43 @@ def handle(args: argparse.Namespace) -> int:
         return _generate(args, settings, options, token)
     if not args.inputs:
         raise UsageError(f"Task '{args.task}' needs at least one INPUT file or folder.")
+    cluster = cluster_settings(args)
     items = api.plan(args.inputs, args.task, settings)
     if not items:
         sys.stderr.write("photogan: no input images found in the given files and folders.\n")
         return EXIT_NO_INPUT
     with ctrl_c_cancels(token), make_display(args.plain) as display:
-        result = api.run_batch(items, args.task, options, settings, display, token)
+        if cluster is not None:
+            result = api.run_batch_on_cluster(items, args.task, options, settings, cluster,
+                                              display, token)
+        else:
+            result = api.run_batch(items, args.task, options, settings, display, token)
     _finish(args, items, result)
     if result.cancelled:
         return EXIT_CANCELLED
     return EXIT_FAILED if result.count("failed") else EXIT_OK
 
 
+def cluster_settings(args: argparse.Namespace):
+    """``ClusterSettings`` from ``--cluster`` and the worker sizes, or ``None`` (local run)."""
+    from engine import api
+
+    sizes = {"workers": args.workers, "gpus_per_worker": args.gpus_per_worker,
+             "cpus_per_worker": args.cpus_per_worker}
+    given = {k: v for k, v in sizes.items() if v is not None}
+    if not args.cluster:
+        if given:
+            flags = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise UsageError(f"{flags} only apply with --cluster local|auto|HOST:PORT.")
+        return None
+    return api.ClusterSettings(address=args.cluster, **given)
+
+
 def _generate(args, settings, options, token: CancelToken) -> int:
     from engine import api
 
+    if getattr(args, "cluster", None):
+        raise UsageError(f"Task '{args.task}' generates images on this machine; drop --cluster.")
     if args.inputs:
         raise UsageError(f"Task '{args.task}' generates images and takes no INPUT.")
     with ctrl_c_cancels(token), make_display(args.plain) as display:

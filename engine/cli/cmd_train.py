@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from engine.cli.cmd_run import ctrl_c_cancels, parse_sets
 from engine.cli.main import EXIT_CANCELLED, EXIT_OK, command
+from engine.errors import UsageError
 from engine.events import CancelToken, Progress
 from engine.training.presets import DEFAULTS, KINDS, PRESET_NAMES
 
@@ -65,13 +67,43 @@ def setup(subs: argparse._SubParsersAction) -> None:
                    help="model or loss option, repeatable (listed below)")
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     p.add_argument("--plain", action="store_true", help="plain lines instead of a progress bar")
+    g = p.add_argument_group("distributed training (torch backend, photogan[cluster]; see "
+                             "docs/CLUSTER.md)")
+    g.add_argument("--distributed", type=int, metavar="N",
+                   help="train data-parallel on N Ray workers (--batch is the global batch)")
+    g.add_argument("--cluster", metavar="WHERE",
+                   help="local (default: this machine), auto or HOST:PORT")
+    g.add_argument("--gpus-per-worker", type=float, metavar="G",
+                   help="GPUs per worker (default 0)")
+    g.add_argument("--cpus-per-worker", type=float, metavar="C",
+                   help="CPUs per worker (default 1)")
     p.set_defaults(handler=handle)
+
+
+def _cluster(args: argparse.Namespace):
+    """``ClusterSettings`` for ``--distributed N``, or ``None`` for a one-process run."""
+    from engine import api
+
+    if args.distributed is None:
+        extra = [flag for flag, value in (("--cluster", args.cluster),
+                                          ("--gpus-per-worker", args.gpus_per_worker),
+                                          ("--cpus-per-worker", args.cpus_per_worker))
+                 if value is not None]
+        if extra:
+            raise UsageError(f"{', '.join(extra)} only apply with --distributed N.")
+        return None
+    if args.distributed < 1:
+        raise UsageError(f"--distributed needs at least 1 worker, got {args.distributed}.")
+    sizes = {"gpus_per_worker": args.gpus_per_worker, "cpus_per_worker": args.cpus_per_worker}
+    return api.ClusterSettings(address=args.cluster or "local", workers=args.distributed,
+                               **{k: v for k, v in sizes.items() if v is not None})
 
 
 def handle(args: argparse.Namespace) -> int:
     from engine import api, backend
 
     backend.configure(args.device)
+    cluster = _cluster(args)
     options = parse_sets(args.params)
     if args.lr is not None:
         options["lr"] = args.lr
@@ -83,8 +115,10 @@ def handle(args: argparse.Namespace) -> int:
             resume=args.resume, export=args.export, seed=args.seed, options=options,
             progress=display, cancel=token, sample_every=args.sample_every,
             checkpoint_every=args.checkpoint_every, init_from=args.init_from,
+            cluster=cluster,
         )
-    _finish(args, summary)
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one summary (rank 0's)
+        _finish(args, summary)
     return EXIT_CANCELLED if summary["status"] == "cancelled" else EXIT_OK
 
 

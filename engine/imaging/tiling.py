@@ -23,6 +23,7 @@ function over batches of tiles. The geometry, per axis, in input pixels:
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -156,10 +157,21 @@ def auto_tile_size(
     if bytes_per_pixel <= 0:
         raise ValueError(f"bytes_per_pixel must be positive, got {bytes_per_pixel}")
     if free_bytes is None:
-        free_bytes = int(psutil.virtual_memory().available)
+        free_bytes = free_memory()
     side = int(math.sqrt(max(free_bytes, 0) * _MEMORY_FRACTION / bytes_per_pixel))
     side = min(max(side, lo), hi)
     return max(side // multiple * multiple, _round_up(lo, multiple))
+
+
+def free_memory() -> int:
+    """Free system RAM in bytes, capped by ``PHOTOGAN_MEMORY_BUDGET`` when set.
+
+    A cluster worker sets the cap to its own share of the node, so workers sharing a node
+    do not each plan tiles for all of its memory.
+    """
+    free = int(psutil.virtual_memory().available)
+    budget = os.environ.get("PHOTOGAN_MEMORY_BUDGET", "")
+    return min(free, int(budget)) if budget.isdigit() else free
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -45,7 +45,7 @@ from engine import backend
 from engine.atomic import write_text_atomic
 from engine.errors import UsageError
 from engine.events import CancelToken, Progress, ProgressFn, no_progress
-from engine.training import presets
+from engine.training import distributed, presets
 
 CONFIG = "config.json"
 HISTORY = "history.csv"
@@ -239,12 +239,14 @@ def _prepare(req: Request, dataset) -> tuple[RunConfig, object]:
     if not req.resume and has_run:
         raise UsageError(f"{out} already holds a training run; add --resume to continue it "
                          "or choose another output folder.")
+    distributed.barrier()  # every rank has looked before rank 0 writes
     if has_run:
         config, dataset = _resumed_config(req, out, dataset)
     else:
         config, dataset = _new_config(req, dataset)
-    out.mkdir(parents=True, exist_ok=True)
-    config.save(out)
+    if distributed.is_writer():
+        out.mkdir(parents=True, exist_ok=True)
+        config.save(out)
     return config, dataset
 
 
@@ -302,9 +304,10 @@ def _precision(mixed: bool):
         keras.config.set_dtype_policy(previous)
 
 
-def step_rng(seed: int, step: int) -> np.random.Generator:
-    """The only random source of training step ``step`` (0-based) of a run."""
-    return np.random.default_rng([seed, step])
+def step_rng(seed: int, step: int, rank: int = 0) -> np.random.Generator:
+    """The only random source of training step ``step`` (0-based) of a run (of ``rank``'s
+    share of it in a distributed run: each rank draws different crops)."""
+    return np.random.default_rng([seed, step, rank] if rank else [seed, step])
 
 
 class _Clock:
@@ -330,9 +333,12 @@ class _Run:
         from engine.training.step import seed_everything
 
         self.out, self.config, self.progress, self.cancel = out, config, progress, cancel
+        self.rank = distributed.world()[0]
+        self.writer = self.rank == 0  # in a distributed run only rank 0 writes files
         seed_everything(config.seed)
         cls = trainers.get(config.kind)
-        setup = trainers.Setup(config.options, config.steps, config.batch, config.crop,
+        setup = trainers.Setup(config.options, config.steps,
+                               distributed.local_batch(config.batch), config.crop,
                                config.mixed_precision)
         self.trainer = cls(setup, dataset)
         self.val = dataset.validation(config.options["val_count"], seed=VALIDATION_SEED)
@@ -359,6 +365,8 @@ class _Run:
     def save(self, which: str) -> None:
         from engine.training import checkpoint
 
+        if not self.writer:
+            return
         # Step randomness is step_rng(seed, step): the seed and the step are the RNG state.
         state = {**self.state, "seed": self.config.seed}
         checkpoint.save(self.out / "checkpoints" / which, self.trainer.models,
@@ -393,6 +401,8 @@ class _Run:
 
     def start(self) -> None:
         """Fresh run: history header, and the untrained model's validation as step 0."""
+        if not self.writer:
+            return
         self.history.truncate(-1)
         metric = self.evaluate()
         self.history.append({"step": 0, self.trainer.metric: metric,
@@ -411,19 +421,22 @@ class _Run:
         step = self.state["step"]
         lr = self.trainer.lr()
         began = time.perf_counter()
-        self.losses = self.trainer.train_step(step, step_rng(self.config.seed, step))
+        self.losses = self.trainer.train_step(step, step_rng(self.config.seed, step,
+                                                             self.rank))
         elapsed = time.perf_counter() - began
         self.clock.add(elapsed)
         self.state["step"] = step = step + 1
         self.state["seconds"] += elapsed
         metric = None
-        if step % self.config.sample_every == 0 or step == self.config.steps:
+        sample = step % self.config.sample_every == 0 or step == self.config.steps
+        if sample and self.writer:
             metric = self.evaluate()
             self.consider_best(metric)
-        self.history.append({"step": step, **self.losses, "lr": lr,
-                             self.trainer.metric: metric,
-                             "images_per_s": self.config.batch / max(elapsed, 1e-9),
-                             "seconds": self.state["seconds"]})
+        if self.writer:
+            self.history.append({"step": step, **self.losses, "lr": lr,
+                                 self.trainer.metric: metric,
+                                 "images_per_s": self.config.batch / max(elapsed, 1e-9),
+                                 "seconds": self.state["seconds"]})
         if step % self.config.checkpoint_every == 0 or step == self.config.steps:
             self.save("last")
         self.report(step, metric)
@@ -473,21 +486,30 @@ def train(req: Request, progress: ProgressFn = no_progress, cancel: CancelToken 
     out = Path(req.out)
     from engine.training.step import training_session
 
+    cancel = cancel or CancelToken()
+    if distributed.world()[1] > 1:
+        cancel = distributed.SharedCancel(cancel)
     with _precision(config.mixed_precision), training_session():
-        run = _Run(out, config, dataset, progress, cancel or CancelToken())
+        run = _Run(out, config, dataset, progress, cancel)
         resumed = run.restore()
         if not resumed:
             if config.init_from:
                 init_generators(run.trainer, config.init_from)
             run.start()
-        run.history.truncate(run.state["step"])
+        if run.writer:
+            run.history.truncate(run.state["step"])
         run.report(run.state["step"], None if resumed else run.state["val"])
         status = run.loop()
+        distributed.sync_state(run.trainer.models.values())
+        agree = distributed.replicas_agree(run.trainer.models.values())
         exports = []
-        if status == "done" and req.export:
+        if status == "done" and req.export and run.writer:
             exports = export(run, req.export)
     summary = _summary(run, status, exports)
-    write_text_atomic(out / SUMMARY, json.dumps(summary, indent=2))
+    if agree is not None:
+        summary.update(workers=distributed.world()[1], replicas_identical=agree)
+    if run.writer:
+        write_text_atomic(out / SUMMARY, json.dumps(summary, indent=2))
     return summary
 
 

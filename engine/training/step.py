@@ -11,6 +11,8 @@ every backend:
   shape, then compiled).
 - torch: ``torch.autograd.grad`` over the variables' torch parameters, then
   ``optimizer.apply`` under ``torch.no_grad()`` (Keras' own torch trainer does the same).
+  In a data-parallel run (``engine.training.distributed``) the gradients are all-reduced to
+  their mean over the ranks first, and scalar logs averaged.
 - jax: not implemented (Keras' jax backend needs purely stateless steps threading every
   variable through; the trainers are written statefully); ``NotImplementedError`` says so.
 
@@ -34,6 +36,8 @@ from contextlib import contextmanager
 import keras
 import numpy as np
 from keras import ops
+
+from engine.training import distributed
 
 Batch = Mapping[str, object]
 LossFn = Callable[[dict], tuple[object, dict]]
@@ -194,6 +198,9 @@ def _torch_step(loss_fn: JointLossFn, groups: dict) -> StepFn:
                                         retain_graph=i < len(names) - 1, allow_unused=True)
             all_grads.append([torch.zeros_like(p) if g is None else g
                               for g, p in zip(grads, params)])
+        # Data-parallel runs: every rank applies the mean gradient over all ranks' batches.
+        distributed.average_gradients([g for grads in all_grads for g in grads])
+        logs = distributed.average_scalars(logs)
         # Apply only after every gradient is taken: a joint step must see one set of weights.
         with torch.no_grad():
             for name, grads in zip(names, all_grads):
