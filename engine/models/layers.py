@@ -110,6 +110,58 @@ class InstanceNormalization(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
+class PhotoInstanceNormalization(InstanceNormalization):
+    """``InstanceNormalization`` with given statistics: the photo's, gathered over all tiles.
+
+    ``(x - photo_mean) * rsqrt(photo_variance + epsilon)`` (then ``gamma`` / ``beta`` as the
+    base layer), with per-channel ``photo_mean`` / ``photo_variance`` non-trainable weights
+    that the caller sets before running tiles. Every tile of a photo is then normalised
+    alike, as in one pass over the whole photo. Same arguments as ``InstanceNormalization``.
+    """
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        channels = input_shape[-1]
+        self.photo_mean = self.add_weight(shape=(channels,), initializer="zeros",
+                                          trainable=False, name="photo_mean")
+        self.photo_variance = self.add_weight(shape=(channels,), initializer="ones",
+                                              trainable=False, name="photo_variance")
+
+    def call(self, inputs):
+        outputs = (inputs - self.photo_mean) * ops.rsqrt(self.photo_variance + self.epsilon)
+        if self.gamma is not None:
+            outputs = outputs * self.gamma
+        if self.beta is not None:
+            outputs = outputs + self.beta
+        return outputs
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class WeightedChannelMoments(layers.Layer):
+    """Per-channel weighted sums of a feature map, for statistics gathered over tiles.
+
+    Called on ``[features (B, h, w, C), weights (B, H, W, 1)]`` where ``H = d_h * h`` and
+    ``W = d_w * w`` (the weights are given at input resolution and averaged over
+    ``d_h x d_w`` blocks). Returns ``(B, 2 C + 1)``: ``sum(w x)``, ``sum(w x^2)`` per channel
+    and ``sum(w)``, over height and width.
+    """
+
+    def call(self, inputs):
+        x, weights = inputs
+        h, w = ops.shape(x)[1], ops.shape(x)[2]
+        big_h, big_w = ops.shape(weights)[1], ops.shape(weights)[2]
+        blocks = ops.reshape(weights, (-1, h, big_h // h, w, big_w // w))
+        wx = ops.expand_dims(ops.mean(blocks, axis=(2, 4)), -1)
+        sums = [ops.sum(x * wx, axis=(1, 2)), ops.sum(x * x * wx, axis=(1, 2)),
+                ops.sum(wx, axis=(1, 2))]
+        return ops.concatenate(sums, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        features = input_shape[0]
+        return (features[0], 2 * features[-1] + 1)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class PixelShuffle(layers.Layer):
     """Sub-pixel upsampling with ``torch.nn.PixelShuffle`` channel ordering, channels-last.
 

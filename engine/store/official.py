@@ -11,7 +11,13 @@ Key layout of the official ``nn.Sequential`` (``model.N``), for ``n`` blocks::
     1 conv7x7 | 4, 7 stride-2 convs | 10..9+n ResnetBlock (conv_block.1 and .5, or .6 with
     dropout) | 10+n, 13+n ConvTranspose2d | 17+n conv7x7
 
-Norm layers sit right after each conv (index + 1) and only have tensors for batch norm.
+Norm layers sit right after each conv (index + 1). Batch norm has ``weight``, ``bias``,
+``running_mean``, ``running_var`` (and ``num_batches_tracked``). The official instance norm
+(``InstanceNorm2d(affine=False)``) has no weights, but checkpoints saved by the PyTorch
+versions of the published files (<= 0.3, and later with ``track_running_stats``) carry
+``running_mean`` / ``running_var`` / ``num_batches_tracked`` for it, which the official loader
+drops (``__patch_instance_norm_state_dict``); so do we. Every key must find its place: a
+missing key, a shape mismatch or a key left over is refused with one line naming the layer.
 """
 
 from __future__ import annotations
@@ -49,9 +55,31 @@ def detect_resnet_layout(state: dict[str, np.ndarray]) -> dict:
     if not blocks or blocks != set(range(10, 10 + len(blocks))) or len(conv2) != 1:
         raise ModelError("The .pth file's residual blocks are not laid out as in the official "
                          "ResnetGenerator; unsupported layout.")
-    norm = "batch" if "model.2.running_mean" in state else "instance"
-    return {"ngf": int(head.shape[0]), "n_blocks": len(blocks), "norm": norm,
+    return {"ngf": int(head.shape[0]), "n_blocks": len(blocks), "norm": _norm_kind(state),
             "dropout": 0.5 if conv2 == {6} else 0.0}
+
+
+_NORM_STATS = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def _norm_kind(state: dict[str, np.ndarray]) -> str:
+    """``"batch"`` when the first norm layer (``model.2``) has an affine scale, else
+    ``"instance"`` (with or without the running statistics old PyTorch saved for it)."""
+    if "model.2.weight" in state:
+        if "model.2.running_mean" not in state:
+            raise ModelError("The .pth file's norm layer model.2 has a scale but no running "
+                             "statistics (an affine instance norm?), which the official "
+                             "generators never use; unsupported layout.")
+        return "batch"
+    return "instance"
+
+
+def drop_instance_norm_stats(state: dict[str, np.ndarray], layout: dict) -> dict:
+    """``state`` without the running statistics of instance-norm layers (what the official
+    ``__patch_instance_norm_state_dict`` removes); batch-norm files are returned unchanged."""
+    if layout["norm"] != "instance":
+        return state
+    return {k: v for k, v in state.items() if k.rsplit(".", 1)[-1] not in _NORM_STATS}
 
 
 def _conv(weight: np.ndarray) -> np.ndarray:
@@ -66,7 +94,39 @@ def _conv_transpose(weight: np.ndarray) -> np.ndarray:
 
 
 def resnet_assignments(state: dict[str, np.ndarray], layout: dict) -> dict[str, list]:
-    """Keras layer name -> weights list, for every layer with weights."""
+    """Keras layer name -> weights list, for every layer with weights.
+
+    Instance-norm running statistics are dropped first; then every remaining key must be
+    used, and a missing one is named.
+
+    Raises:
+        ModelError: a key is missing or left over (one line naming it).
+    """
+    state = _Tracked(drop_instance_norm_stats(state, layout))
+    out = _assignments(state, layout)
+    left = [k for k in state if k not in state.used and not k.endswith(".num_batches_tracked")]
+    if left:
+        raise ModelError(f"The .pth file has tensors the official ResnetGenerator has no "
+                         f"place for ({', '.join(left[:3])}); unsupported layout.")
+    return out
+
+
+class _Tracked(dict):
+    """A state dict that remembers which keys were read."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.used: set[str] = set()
+
+    def take(self, key: str, layer: str) -> np.ndarray:
+        if key not in self:
+            raise ModelError(f"The .pth file lacks {key} (for layer {layer}); unsupported "
+                             "layout.")
+        self.used.add(key)
+        return self[key]
+
+
+def _assignments(state: _Tracked, layout: dict) -> dict[str, list]:
     n = layout["n_blocks"]
     conv2 = 6 if layout["dropout"] else 5
     convs = {"head_conv": 1, "down1_conv": 4, "down2_conv": 7, "output_conv": 17 + n}
@@ -87,18 +147,20 @@ def resnet_assignments(state: dict[str, np.ndarray], layout: dict) -> dict[str, 
     return out
 
 
-def _with_bias(state: dict, prefix: str, convert) -> list:
-    if f"{prefix}.weight" not in state:
-        raise ModelError(f"The .pth file lacks {prefix}.weight; unsupported layout.")
-    weights = [convert(state[f"{prefix}.weight"])]
+def _with_bias(state: _Tracked, prefix: str, convert) -> list:
+    weight = state.take(f"{prefix}.weight", prefix)
+    if weight.ndim != 4:
+        raise ModelError(f"The .pth file's {prefix}.weight has shape {tuple(weight.shape)}, "
+                         "not a convolution's; unsupported layout.")
+    weights = [convert(weight)]
     if f"{prefix}.bias" in state:
-        weights.append(state[f"{prefix}.bias"])
+        weights.append(state.take(f"{prefix}.bias", prefix))
     return weights
 
 
-def _add_norm(out: dict, state: dict, prefix: str, name: str, layout: dict) -> None:
+def _add_norm(out: dict, state: _Tracked, prefix: str, name: str, layout: dict) -> None:
     if layout["norm"] == "batch":
-        out[name] = [state[f"{prefix}.{k}"] for k in
+        out[name] = [state.take(f"{prefix}.{k}", prefix) for k in
                      ("weight", "bias", "running_mean", "running_var")]
 
 

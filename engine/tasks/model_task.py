@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
+
+from engine import photo_norm
 from engine.errors import WeightsMissingError
 from engine.imaging.image import Image
 from engine.imaging.tiling import PredictFn
@@ -13,7 +16,7 @@ from engine.inference import GENERATOR_BYTES_PER_PIXEL, make_predictor
 from engine.store import catalog
 from engine.store.loader import load_model
 from engine.store.manifest import Manifest
-from engine.tasks.common import process_tiled
+from engine.tasks.common import process_tiled, resize_alpha, tile_size
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, Task
 
@@ -68,6 +71,9 @@ class ModelTask(StoredModelMixin, Task):
 
     overlap: ClassVar[int] = 32
     max_tile: ClassVar[int] = 512
+    # Instance-norm generators run the whole photo in one pass up to this side (memory
+    # permitting), and tile beyond it with the photo's statistics (``engine.photo_norm``).
+    exact_max_tile: ClassVar[int] = 8192
 
     def output_scale(self, options: dict) -> float:
         manifest = self.manifest(options)
@@ -76,8 +82,29 @@ class ModelTask(StoredModelMixin, Task):
     def process(self, image: Image, options: dict, ctx: RunContext) -> Image:
         manifest = self.require_manifest(options)
         model = load_model(manifest)
+        if photo_norm.has_instance_norm(model):
+            return self.finish(image, self.process_exact(image, model, manifest, ctx),
+                               options, ctx)
         predict = make_predictor(model, manifest.input_range, manifest.output_range)
         return self.process_with(image, predict, manifest, options, ctx)
+
+    def process_exact(self, image: Image, model, manifest: Manifest, ctx: RunContext) -> Image:
+        """Run an instance-norm generator as the official code would on the whole photo: one
+        pass when the canvas fits the tile budget (``ctx.tile`` squared, or sized from free
+        memory), else tiles normalised with the photo's statistics (two passes)."""
+        multiple = max(1, manifest.size_multiple)
+        budget = tile_size(ctx, GENERATOR_BYTES_PER_PIXEL * manifest.scale ** 2, multiple,
+                           self.exact_max_tile)
+        pixels = photo_norm.run_exact(
+            model, image.pixels, input_range=manifest.input_range,
+            output_range=manifest.output_range, scale=manifest.scale, multiple=multiple,
+            tile=budget, overlap=self.overlap, progress=ctx.progress, cancel=ctx.cancel,
+            item=ctx.item)
+        np.clip(pixels, 0.0, 1.0, out=pixels)
+        alpha = image.alpha
+        if alpha is not None and manifest.scale != 1:
+            alpha = resize_alpha(alpha, pixels.shape[0], pixels.shape[1], ctx)
+        return image.with_pixels(pixels, alpha)
 
     def process_with(self, image: Image, predict: PredictFn, manifest: Manifest, options: dict,
                      ctx: RunContext) -> Image:

@@ -68,3 +68,37 @@ def randomise(net: nn.Module, seed: int) -> None:
             if isinstance(m, nn.BatchNorm2d):
                 m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
                 m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
+
+
+def published_state_dict(net: nn.Module, running_stats: bool = False, prefix: str = "",
+                         seed: int = 7) -> dict:
+    """``net``'s state dict laid out like the published checkpoints.
+
+    Args:
+        running_stats: add ``running_mean`` / ``running_var`` / ``num_batches_tracked`` for
+            every ``InstanceNorm2d``, as PyTorch <= 0.3 (and ``track_running_stats=True``)
+            saved them; random values, so a loader that used them would be caught.
+        prefix: ``"module."`` for a DataParallel checkpoint.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    state = dict(net.state_dict())
+    for name, module in net.named_modules():
+        if running_stats and isinstance(module, nn.InstanceNorm2d):
+            channels = module.num_features
+            state[f"{name}.running_mean"] = torch.randn(channels, generator=gen)
+            state[f"{name}.running_var"] = torch.rand(channels, generator=gen) + 0.5
+            state[f"{name}.num_batches_tracked"] = torch.tensor(1000, dtype=torch.long)
+    return {prefix + k: v for k, v in state.items()}
+
+
+def run_padded(net: nn.Module, photo, multiple: int = 4):
+    """The official network once on a whole ``(H, W, 3)`` photo in [-1, 1], reflect-padded at
+    the bottom/right to ``multiple`` and cropped back: ``(H, W, 3)`` numpy float32."""
+    import numpy as np
+
+    h, w = photo.shape[:2]
+    padded = np.pad(photo, ((0, -h % multiple), (0, -w % multiple), (0, 0)), mode="reflect")
+    with torch.no_grad():
+        x = torch.from_numpy(np.ascontiguousarray(padded)).permute(2, 0, 1)[None]
+        y = net(x)[0].permute(1, 2, 0).numpy()
+    return y[:h, :w]
