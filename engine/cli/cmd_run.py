@@ -133,6 +133,8 @@ def _finish(args: argparse.Namespace, items, result: BatchResult) -> None:
     for r in result.results:
         if r.status == "failed":
             print(f"  failed: {r.error}")
+            if args.debug and r.details:
+                sys.stderr.write(r.details)
     if args.report:
         _write_report(args.report, entries)
 
