@@ -22,6 +22,7 @@ so ``TF_CPP_MIN_LOG_LEVEL`` cannot silence either. It is one import, not two.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import faulthandler
 import logging
 import os
@@ -100,7 +101,8 @@ def _open_log(program: str):
         _prune(folder, program, KEEP - 1)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = folder / f"{program}-{stamp}-{os.getpid()}.log"
-        handle = open(path, "a", buffering=1, encoding="utf-8", errors="backslashreplace")
+        handle = open(path, "a", buffering=1, encoding="utf-8",  # noqa: SIM115 (kept open)
+                      errors="backslashreplace")
     except OSError:
         return None
     _state.update(path=path, file=handle)
@@ -111,10 +113,8 @@ def _prune(folder: Path, program: str, keep: int) -> None:
     """Delete all but the newest ``keep`` logs of ``program`` (names sort by start time)."""
     logs = sorted(folder.glob(f"{program}-*.log"))
     for old in logs[: max(0, len(logs) - keep)]:
-        try:
+        with contextlib.suppress(OSError):
             old.unlink()
-        except OSError:
-            pass
 
 
 def _divert_native_stderr(handle) -> None:
@@ -129,7 +129,7 @@ def _divert_native_stderr(handle) -> None:
     os.dup2(target, 2)
     if terminal is not None:
         encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-        sys.stderr = open(terminal, "w", buffering=1, encoding=encoding,
+        sys.stderr = open(terminal, "w", buffering=1, encoding=encoding,  # noqa: SIM115
                           errors="backslashreplace")
 
 
@@ -158,8 +158,6 @@ def exit_fast(status: int) -> None:
     atexit._run_exitfuncs()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
     os._exit(status)
