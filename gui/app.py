@@ -1,17 +1,23 @@
-"""Starts the desktop app: ``photogan-gui``, ``python -m gui`` and ``photogan gui``."""
+"""Starts the desktop app: ``photogan-gui``, ``python -m gui`` and ``photogan gui``.
+
+Before any Qt library loads, ``main`` opens the run's log file (Qt's and the libraries' own
+stderr lines go there, see ``engine.logs``) and checks that a window can open here
+(``gui.platform_check``; exit status 69 with a message naming the missing system libraries).
+PySide6 is therefore imported inside the functions, never at module level.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
-
-from engine import __version__
+from engine import __version__, logs
 from engine.resources import APP_NAME, resource_path
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -20,6 +26,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("inputs", nargs="*", type=Path, help="photos or folders to queue")
     parser.add_argument("--settings", type=Path, help="settings file (default: user config)")
     parser.add_argument("--version", action="version", version=f"PhotoGAN {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show Qt's and the libraries' log lines on the terminal")
     parser.add_argument("--smoke-test", action="store_true",
                         help="for packaging checks: quit with status 0 as soon as the main "
                              "window is shown, after printing 'main window shown'")
@@ -30,6 +38,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def make_app(argv: list[str]) -> QApplication:
     """The ``QApplication`` with the app's names and high-DPI rounding set. Qt 6 scales for
     high-DPI screens and follows the system's light or dark palette by itself."""
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName(APP_NAME)
@@ -47,7 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     """Open the window (queueing any paths given) and run until it closes."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    logs.start("gui", debug=args.debug)
+    from gui.platform_check import ensure_platform
+
+    ensure_platform()
     app = make_app(argv)
+    from PySide6.QtCore import QTimer
+
     from gui.main_window import MainWindow
 
     window = MainWindow(settings_path=args.settings)
