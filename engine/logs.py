@@ -53,6 +53,13 @@ def requested_level(debug: bool = False) -> int | None:
     return LEVELS.get(name, logging.INFO)
 
 
+def folder() -> Path:
+    """The log folder, created if missing (``OSError`` when it cannot be)."""
+    path = user_log_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def current() -> Path | None:
     """This run's log file, or ``None`` when ``start()`` was not called (library use, tests)."""
     return _state["path"]
