@@ -31,6 +31,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--smoke-test", action="store_true",
                         help="for packaging checks: quit with status 0 as soon as the main "
                              "window is shown, after printing 'main window shown'")
+    parser.add_argument("--check-platform", action="store_true", help=argparse.SUPPRESS)
     args, _qt_args = parser.parse_known_args(argv)
     return args
 
@@ -59,10 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     """Open the window (queueing any paths given) and run until it closes."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    logs.start("gui", debug=args.debug)
-    from gui.platform_check import ensure_platform
+    from gui import platform_check
 
-    ensure_platform()
+    if args.check_platform:  # packaging smoke test: where the X11 libraries load from
+        return platform_check.report()
+    logs.start("gui", debug=args.debug)
+    platform_check.ensure_platform()
     app = make_app(argv)
     from PySide6.QtCore import QTimer
 

@@ -84,6 +84,23 @@ def can_load(soname: str) -> bool:
     return True
 
 
+def loaded_from(soname: str) -> Path | None:
+    """The file the loader uses for ``soname`` (``None``: not loadable, or not Linux)."""
+    if not can_load(soname):
+        return None
+    try:
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in maps.splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and "/" in fields[5]:
+            name = Path(fields[5].strip()).name
+            if name == soname or name.startswith(soname + "."):
+                return Path(fields[5].strip())
+    return None
+
+
 def qt_folder() -> Path | None:
     """PySide6's ``Qt`` folder (``plugins/``, ``lib/``), found without importing PySide6."""
     spec = importlib.util.find_spec("PySide6")
@@ -206,3 +223,14 @@ def ensure_platform(env: dict[str, str] | None = None, loader=can_load) -> None:
         env["QT_QPA_PLATFORM"] = f"{verdict.platform};xcb"
     elif verdict.platform:
         env["QT_QPA_PLATFORM"] = verdict.platform
+
+
+def report() -> int:
+    """``PhotoGAN --check-platform`` (for the packaging smoke test): print where each X11
+    helper library is loaded from and the verdict for this environment; returns 0 when a
+    window could open, ``EXIT_NO_PLATFORM`` otherwise. Opens no window."""
+    for soname in XCB_HELPERS:
+        print(f"{soname} -> {loaded_from(soname) or 'MISSING'}")
+    verdict = check()
+    print(verdict.problem or f"ok: platform {verdict.platform or 'chosen by Qt'}", flush=True)
+    return EXIT_NO_PLATFORM if verdict.problem else 0
