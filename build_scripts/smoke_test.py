@@ -9,10 +9,10 @@ only the models shipped in the bundle are visible:
 1. ``photogan --version`` (timed: first start with the bundle evicted from the page cache
    where the OS allows it, then warm starts);
 2. ``photogan info`` and ``photogan tasks --json`` (deblur and upscale have their weights);
+   ``info`` must write nothing to stderr (library log lines go to the log file);
 3. ``photogan run deblur`` and ``photogan run upscale`` on a sample from inside the bundle,
    and the same runs with the source CLI (``python -m engine``); the outputs must match to
    within 1/255 per channel;
-   ``photogan info`` must write nothing to stderr (library lines go to the log file);
 4. ``PhotoGAN --smoke-test`` with ``QT_QPA_PLATFORM=offscreen``: the main window must appear
    (timed to the "main window shown" line) and the app must exit 0;
 5. Linux: ``PhotoGAN --check-platform`` for an X11 session: Qt's xcb plugin could load, and
