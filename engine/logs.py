@@ -27,6 +27,7 @@ import faulthandler
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -96,8 +97,26 @@ def start(program: str, debug: bool = False) -> Path | None:
     else:
         _divert_native_stderr(handle)
     logging.captureWarnings(True)
+    _log_uncaught()
     log.info("%s started: %s", program, " ".join(sys.argv))
     return current()
+
+
+def _log_uncaught() -> None:
+    """Tracebacks of uncaught exceptions (in the main thread, other threads and Qt slots) go to
+    the log as well as wherever they went before."""
+    previous, previous_thread = sys.excepthook, threading.excepthook
+
+    def hook(kind, value, tb):
+        log.error("uncaught exception", exc_info=(kind, value, tb))
+        previous(kind, value, tb)
+
+    def thread_hook(args):
+        log.error("uncaught exception in thread %s", getattr(args.thread, "name", "?"),
+                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        previous_thread(args)
+
+    sys.excepthook, threading.excepthook = hook, thread_hook
 
 
 def _open_log(program: str):
