@@ -40,7 +40,7 @@ _TF_LEVELS = {logging.DEBUG: "0", logging.INFO: "0", logging.WARNING: "1", loggi
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 log = logging.getLogger("photogan")
-_state: dict = {"path": None, "file": None}
+_state: dict = {"path": None, "file": None, "terminal": False}
 
 
 def requested_level(debug: bool = False) -> int | None:
@@ -94,6 +94,7 @@ def start(program: str, debug: bool = False) -> Path | None:
         terminal.setLevel(level)
         terminal.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         root.addHandler(terminal)
+        _state["terminal"] = True
     else:
         _divert_native_stderr(handle)
     logging.captureWarnings(True)
@@ -157,6 +158,11 @@ def _divert_native_stderr(handle) -> None:
         encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
         sys.stderr = open(terminal, "w", buffering=1, encoding=encoding,  # noqa: SIM115
                           errors="backslashreplace")
+
+
+def on_terminal() -> bool:
+    """Whether log records (tracebacks included) are also shown on the terminal."""
+    return _state["terminal"]
 
 
 def record_exception(exc: BaseException, what: str) -> Path | None:

@@ -94,7 +94,7 @@ def _report(exc: BaseException, debug: bool, head: str = "photogan: error: ") ->
 def _internal_error(exc: Exception, args: argparse.Namespace) -> int:
     """Log the traceback, show it with ``--debug``, and print one line saying where it is."""
     path = logs.record_exception(exc, f"internal error in `photogan {args.command}`")
-    if args.debug:
+    if args.debug and not logs.on_terminal():  # (else the log record showed it already)
         traceback.print_exception(exc)
     where = f"; {logs.where(path)}" if path else "; run again with --debug to see the details"
     sys.stderr.write(f"photogan: internal error ({type(exc).__name__}: {exc}){where}. "
