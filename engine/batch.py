@@ -278,7 +278,7 @@ def _run_item(
 def _internal_error(exc: Exception, source: Path, task_id: str) -> str:
     """Log the traceback of a bug hit on ``source``; the item's one-line message."""
     path = logs.record_exception(exc, f"internal error running {task_id} on {source}")
-    where = logs.where(path) or "the details are in the debug output"
+    where = logs.where(path) or "the details were logged"
     return (f"{source.name}: internal error ({type(exc).__name__}: {exc}); {where}; "
             "please report it.")
 
