@@ -56,6 +56,44 @@ def make_app(argv: list[str]) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+_QT_FALSE_HINT = "xcb-cursor0 or libxcb-cursor0 is needed"  # platform_check found it loads
+
+
+def route_qt_messages(starting: dict) -> None:
+    """Send Qt's messages to the log file. A fatal one (Qt gives up, e.g. no display to connect
+    to) also reaches the terminal, after the warnings that led to it, with the log's path; while
+    ``starting["now"]`` (before the ``QApplication`` exists) the app then exits with
+    ``EXIT_NO_PLATFORM`` instead of Qt's abort."""
+    import logging
+    import os
+    from collections import deque
+
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    from gui import platform_check
+
+    qt_log, recent = logging.getLogger("qt"), deque(maxlen=5)
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+    def handler(kind, context, message: str) -> None:
+        category = getattr(context, "category", None) or "qt"
+        qt_log.log(levels.get(kind, logging.WARNING), "%s: %s", category, message)
+        if _QT_FALSE_HINT not in message:
+            recent.append(f"{category}: {message}")
+        if kind == QtMsgType.QtFatalMsg:
+            where = logs.where(logs.current())
+            sys.stderr.write("PhotoGAN cannot start its window. Qt said:\n  "
+                             + "\n  ".join(recent) + (f"\n({where})\n" if where else "\n"))
+            sys.stderr.flush()
+            if starting["now"]:
+                logging.shutdown()
+                os._exit(platform_check.EXIT_NO_PLATFORM)
+
+    qInstallMessageHandler(handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the window (queueing any paths given) and run until it closes."""
     argv = sys.argv[1:] if argv is None else argv
@@ -66,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         return platform_check.report()
     logs.start("gui", debug=args.debug)
     platform_check.ensure_platform()
+    starting = {"now": True}
+    route_qt_messages(starting)
     app = make_app(argv)
+    starting["now"] = False
     from PySide6.QtCore import QTimer
 
     from gui.main_window import MainWindow

@@ -145,7 +145,7 @@ def _section(data: bytes, at: int, wide: bool, end: str) -> tuple[int, int, int,
     return kind, offset, size, link
 
 
-def missing_for(plugin: str, qt: Path, loader=can_load) -> list[str] | None:
+def missing_for(plugin: str, qt: Path, loader=None) -> list[str] | None:
     """System libraries the Qt platform ``plugin`` (``xcb``/``wayland``) needs that the loader
     cannot load; ``None`` when this Qt has no such plugin. Qt's own libraries (in ``qt/lib``)
     are followed to their system dependencies."""
@@ -162,10 +162,11 @@ def missing_for(plugin: str, qt: Path, loader=can_load) -> list[str] | None:
                 todo.append(libs / name)
             else:
                 system.append(name)
+    loader = loader or can_load  # (looked up now, so tests can replace can_load)
     return [name for name in system if not loader(name)]
 
 
-def check(env: dict[str, str] | None = None, qt: Path | None = None, loader=can_load,
+def check(env: dict[str, str] | None = None, qt: Path | None = None, loader=None,
           system: str = sys.platform) -> Verdict:
     """Decide which Qt platform can open a window here (see the module docstring)."""
     env = os.environ if env is None else env
@@ -210,7 +211,7 @@ def missing_message(missing: list[str], x11: bool = True) -> str:
     return "\n".join(lines)
 
 
-def ensure_platform(env: dict[str, str] | None = None, loader=can_load) -> None:
+def ensure_platform(env: dict[str, str] | None = None, loader=None) -> None:
     """Run ``check``; set ``QT_QPA_PLATFORM`` to the plugin that works, or print the problem
     and exit with ``EXIT_NO_PLATFORM``. Call before the ``QApplication`` is made."""
     env = os.environ if env is None else env

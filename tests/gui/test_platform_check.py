@@ -86,3 +86,25 @@ def test_the_app_exits_69_with_only_the_message_when_a_library_is_missing(tmp_pa
     assert "sudo dnf install" in proc.stderr
     assert "qt.qpa" not in proc.stderr and "Reinstalling" not in proc.stderr
     assert proc.stdout.strip() == "QtWidgets loaded: False"
+
+
+@linux_qt
+def test_when_qt_still_cannot_start_its_own_words_reach_the_terminal_and_it_exits_69(tmp_path):
+    """Libraries fine (as far as the check knows) but no X server answers: Qt's fatal message
+    and the warnings before it are shown (not Qt's false libxcb-cursor0 hint), then status 69
+    instead of Qt's abort."""
+    script = (
+        "import sys\n"
+        "import gui.platform_check as pc\n"
+        "pc.can_load = lambda name: True\n"
+        "from gui.app import main\n"
+        "sys.exit(main([]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env.update(DISPLAY=":4093", PHOTOGAN_HOME=str(tmp_path / "home"))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == pc.EXIT_NO_PLATFORM, proc.stderr
+    assert proc.stderr.startswith("PhotoGAN cannot start its window. Qt said:")
+    assert "xcb-cursor0 or libxcb-cursor0 is needed" not in proc.stderr
+    assert str(tmp_path / "home" / "logs") in proc.stderr
