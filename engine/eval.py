@@ -1,15 +1,25 @@
 """``photogan eval``: degrade held-out sharp photos with fixed seeds, restore them with the
 model and with classical baselines, and compare PSNR/SSIM side by side.
 
-Deblur: each photo is blurred twice (camera-shake motion and defocus, both with noise sigma
-0.01, ``degrade.eval_blur``). Baselines: the blurred input itself, our ``sharpen`` task, and
-scikit-image's Richardson-Lucy and Wiener deconvolution. The baselines are blind like the
-model: they get a generic PSF for the blur family (a Gaussian for motion, a radius-3 disk for
-defocus), never the true kernel, since a user's photo comes without one. Two references
-(rows named ``ref: ...``) are given the true kernel of each photo, Wiener and a short
-Richardson-Lucy: not available to a user, they show how much a classical method gains even
-when it knows the blur exactly (their settings are the best of a small sweep on our held-out
-set: balance 0.03..0.2, 5..30 iterations).
+Deblur has three tiers (``--tier``):
+
+- ``mild``: each photo blurred twice, camera shake on a 31-px canvas and defocus of radius
+  2-4, noise sigma 0.01 (``degrade.eval_blur``): the first models' setting, kept comparable.
+- ``heavy``: the photo brought to a 1280-px long side, then hand-held shake spanning 9-35 px
+  or defocus of radius 2-6, noise sigma 0-0.02, JPEG q 80-95 for half of them
+  (``heavy_blur.eval_heavy``).
+- ``sharp``: no blur at all; output scored against the photo itself (how much a method
+  changes a photo that needs nothing; the median is the figure to read).
+
+Baselines: the blurred input itself, our ``sharpen`` task, and scikit-image's
+Richardson-Lucy and Wiener deconvolution. The baselines are blind like the model: they get a
+generic PSF for the blur family (a Gaussian for motion, a radius-3 disk for defocus), never
+the true kernel, since a user's photo comes without one. Two references (rows named
+``ref: ...``) are given the true kernel of each photo, Wiener and a short Richardson-Lucy: not
+available to a user, they show how much a classical method gains even when it knows the blur
+exactly (their settings are the best of a small sweep on our held-out set: balance
+0.03..0.2, 5..30 iterations). The blur is a correlation (``cv2.filter2D``) and scikit-image
+deconvolves a convolution, so the references get the kernel turned by 180 degrees.
 
 Upscale: each photo is downscaled 4x (area and bicubic, ``degrade.eval_downscale``).
 Baselines: bicubic and Lanczos enlargement.
@@ -50,6 +60,7 @@ class EvalRow:
     psnr_y: float = 0.0
     ssim_y: float = 0.0
     seconds_per_mp: float = 0.0
+    psnr_y_median: float = 0.0
     count: int = 0
     per_image: list[dict] = field(default_factory=list)
 
@@ -112,7 +123,9 @@ class TrueKernel:
     iterations: int = 5
 
     def __call__(self, pixels: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-        return deconvolve(pixels, kernel, self.algorithm, self.iterations)
+        # The blur was applied with cv2.filter2D, a correlation; scikit-image deconvolves a
+        # convolution, so it must be given the kernel turned by 180 degrees.
+        return deconvolve(pixels, kernel[::-1, ::-1], self.algorithm, self.iterations)
 
 
 def _resize_method(method: str) -> Method:
@@ -148,6 +161,29 @@ def upscale_methods(model: str) -> dict[str, Method]:
     }
 
 
+TIERS = ("mild", "heavy", "sharp")
+TIER_CHOICES = (*TIERS, "all")
+
+
+def _deblur_sets(tier: str) -> list[tuple[str, str, str]]:
+    """``(result key, tier, blur kind)`` triples of a deblur tier choice, in table order."""
+    tiers = TIERS if tier == "all" else (tier,)
+    sets = []
+    for name in tiers:
+        kinds = ("none",) if name == "sharp" else ("motion", "defocus")
+        sets += [(name if kind == "none" else f"{name} {kind}", name, kind) for kind in kinds]
+    return sets
+
+
+def sharp_methods(model: str) -> dict[str, Method]:
+    """Methods run on sharp photos: how much each changes a photo that needs nothing."""
+    return {
+        "sharpen": _task_method("sharpen", {}),
+        f"deblur ({model or 'default model'})": _task_method("deblur", {"model": model}
+                                                            if model else {}),
+    }
+
+
 def evaluate(
     task: str,
     data: Path,
@@ -156,59 +192,100 @@ def evaluate(
     limit: int = 0,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    tier: str = "all",
 ) -> dict[str, list[EvalRow]]:
     """Score the model and the baselines on every photo under ``data``.
 
+    Args:
+        tier: deblur only: ``mild`` (the first models' degradations, ``degrade.eval_blur``),
+            ``heavy`` (hand-held shake and missed focus at a 1280-px working size,
+            ``heavy_blur.eval_heavy``), ``sharp`` (no blur: how much a method changes a sharp
+            photo, scored against the photo itself) or ``all``.
+
     Returns:
-        ``{degradation kind: [EvalRow per method]}`` with means over photos.
+        ``{set name: [EvalRow per method]}`` with means over photos; deblur set names are
+        ``"mild motion"``, ``"mild defocus"``, ``"heavy motion"``, ``"heavy defocus"`` and
+        ``"sharp"``; upscale ones ``"area"`` and ``"bicubic"``.
     """
     from engine.training.datasets import scan_folder
 
     if task not in ("deblur", "upscale"):
         raise UsageError(f"`photogan eval` covers deblur and upscale, not '{task}'.")
+    if tier not in TIER_CHOICES:
+        raise UsageError(f"unknown evaluation tier {tier!r}; use one of "
+                         f"{', '.join(TIER_CHOICES)}.")
     problem = get_task(task).weights_status({"model": model} if model else {})
     if problem:
         raise UsageError(problem)
     paths = scan_folder(data, min_side=64).paths[: limit or None]
     cancel = cancel or CancelToken()
-    kinds = ("motion", "defocus") if task == "deblur" else ("area", "bicubic")
+    sets = (_deblur_sets(tier) if task == "deblur"
+            else [("area", "", "area"), ("bicubic", "", "bicubic")])
     results: dict[str, list[EvalRow]] = {}
-    total, done = len(paths) * len(kinds), 0
-    for kind in kinds:
-        methods = deblur_methods(kind, model) if task == "deblur" else upscale_methods(model)
+    total, done = len(paths) * len(sets), 0
+    for key, tier_name, kind in sets:
+        methods = _methods(task, tier_name, kind, model)
         rows = {name: EvalRow(name) for name in methods}
         for index, path in enumerate(paths):
             cancel.check()
-            _score_photo(task, kind, index, path, crop, methods, rows)
+            truth, degraded, border, kernel = _degraded(task, tier_name, kind, index, path, crop)
+            _score(truth, degraded, border, kernel, path.name, methods, rows)
             done += 1
-            progress(Progress("eval", done, total, f"{kind}: {path.name}"))
-        results[kind] = [_mean(row) for row in rows.values()]
+            progress(Progress("eval", done, total, f"{key}: {path.name}"))
+        results[key] = [_mean(row) for row in rows.values()]
     return results
 
 
-def _score_photo(task: str, kind: str, index: int, path: Path, crop: int,
-                 methods: dict[str, Method], rows: dict[str, EvalRow]) -> None:
-    from engine.training.degrade import eval_blur, eval_downscale, eval_kernel
+def _methods(task: str, tier: str, kind: str, model: str) -> dict[str, Method]:
+    if task == "upscale":
+        return upscale_methods(model)
+    return sharp_methods(model) if tier == "sharp" else deblur_methods(kind, model)
 
-    truth = _detailed_crop(io.read(path).pixels, crop, 4)
-    kernel = None
-    if task == "deblur":
-        degraded, border = eval_blur(truth, index, kind), 8
-        kernel = eval_kernel(index, kind)
-    else:
-        degraded, border = eval_downscale(truth, kind), 4
+
+def _degraded(task: str, tier: str, kind: str, index: int, path: Path, crop: int):
+    """``(truth, degraded, border, true kernel or None)`` of one photo for one set."""
+    from engine.training.degrade import eval_blur, eval_downscale, eval_kernel
+    from engine.training.heavy_blur import HEAVY_WORKING_SIDE, eval_heavy, eval_heavy_kernel
+
+    pixels = io.read(path).pixels
+    if task == "upscale":
+        truth = _detailed_crop(pixels, crop, 4)
+        return truth, eval_downscale(truth, kind), 4, None
+    if tier == "heavy":
+        pixels = _fit(pixels, HEAVY_WORKING_SIDE)
+    truth = _detailed_crop(pixels, crop, 4)
+    if tier == "sharp":
+        return truth, truth, 8, None
+    if tier == "heavy":
+        return truth, eval_heavy(truth, index, kind), 8, eval_heavy_kernel(index, kind)
+    return truth, eval_blur(truth, index, kind), 8, eval_kernel(index, kind)
+
+
+def _fit(pixels: np.ndarray, side: int) -> np.ndarray:
+    """Shrink (area) so the long side is at most ``side``; smaller photos unchanged."""
+    h, w = pixels.shape[:2]
+    factor = side / max(h, w)
+    if factor >= 1.0:
+        return pixels
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return np.clip(resize_to(pixels, size[0], size[1], "area"), 0.0, 1.0)
+
+
+def _score(truth: np.ndarray, degraded: np.ndarray, border: int, kernel, name: str,
+           methods: dict[str, Method], rows: dict[str, EvalRow]) -> None:
     megapixels = truth.shape[0] * truth.shape[1] / 1e6
-    for name, method in methods.items():
+    for method_name, method in methods.items():
         started = time.perf_counter()
         result = method(degraded, kernel) if isinstance(method, TrueKernel) else method(degraded)
         seconds = time.perf_counter() - started
         scores = quality(result, truth, border)
-        scores.update(image=path.name, seconds_per_mp=seconds / megapixels)
-        rows[name].per_image.append(scores)
+        scores.update(image=name, seconds_per_mp=seconds / megapixels)
+        rows[method_name].per_image.append(scores)
 
 
 def _mean(row: EvalRow) -> EvalRow:
     for key in ("psnr_rgb", "ssim_rgb", "psnr_y", "ssim_y", "seconds_per_mp"):
         setattr(row, key, float(np.mean([s[key] for s in row.per_image])))
+    row.psnr_y_median = float(np.median([s["psnr_y"] for s in row.per_image]))
     row.count = len(row.per_image)
     return row

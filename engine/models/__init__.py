@@ -75,4 +75,4 @@ def info(arch: str) -> ArchInfo:
 
 
 # The family modules register themselves on import; they need ``register`` defined above.
-from engine.models import cyclegan, dcgan, deblurgan, srgan, vgg  # noqa: E402, F401
+from engine.models import cyclegan, dcgan, deblur_unet, deblurgan, srgan, vgg  # noqa: E402, F401

@@ -47,7 +47,7 @@ import numpy as np
 from engine.errors import ImageReadError, UsageError
 from engine.imaging import color, io
 from engine.imaging.resample import resize_to
-from engine.training import degrade
+from engine.training import degrade, heavy_blur
 
 __all__ = [
     "CYCLEGAN_WORKING_PIXELS",
@@ -72,6 +72,7 @@ TEXTURE_MIN = 6.0
 # Context around a synthetic crop (cut off afterwards), so blur kernels see real neighbours
 # rather than a mirrored border; rounded up to a multiple of the upscale factor.
 _MARGIN = 16
+_HEAVY_MARGIN = 40  # heavy kernels reach 38 px from their centre
 # (degraded, sharp) sub-folder names of paired layouts, compared case-insensitively.
 PAIR_FOLDER_NAMES = (
     ("a", "b"),
@@ -577,14 +578,18 @@ class SyntheticDataset(_Base):
 
     def __init__(self, kind, scan: FolderScan, crop, seed, min_count, cache, scale=4,
                  crops_per_image=1, pixel_limit=io.DEFAULT_MAX_PIXELS, clean=False,
-                 plain_crops=0.0):
+                 plain_crops=0.0, heavy=False):
         super().__init__(kind, crop, seed, min_count, cache)
         self.scale = scale
         self.clean = bool(clean)
+        self.heavy = bool(heavy) and kind == "deblur"
         self.plain_crops = float(plain_crops)
         self.crops_per_image = max(1, int(crops_per_image))
         self.problems = scan.problems
-        self.files = _Files(scan, scan.paths, cache, self.problems, None, pixel_limit)
+        # Heavy blur is defined at a working size (a 1280-px photo, the heavy eval tier):
+        # photos are brought to it once, when decoded, so "sharp" means sharp at that size.
+        prepare = _fit_working_side if self.heavy else None
+        self.files = _Files(scan, scan.paths, cache, self.problems, prepare, pixel_limit)
 
     def sample(self, rng: np.random.Generator, batch: int) -> dict[str, np.ndarray]:
         items = []
@@ -602,13 +607,14 @@ class SyntheticDataset(_Base):
         return _stack(items, ("input", "target"))
 
     def _item(self, arr, crop_rng, degrade_rng) -> tuple[np.ndarray, np.ndarray]:
-        margin = self.scale * math.ceil(_MARGIN / self.scale)
+        margin = _HEAVY_MARGIN if self.heavy else self.scale * math.ceil(_MARGIN / self.scale)
         side = self.crop + 2 * margin
         (window,) = _maybe_flip([self._window(arr, crop_rng, side)], crop_rng)
         sharp = _to_float(window)
         target = sharp[margin : margin + self.crop, margin : margin + self.crop]
         if self.kind == "deblur":
-            blurred = degrade.degrade_blur(sharp, degrade_rng)
+            mix = heavy_blur.degrade_heavy if self.heavy else degrade.degrade_blur
+            blurred = mix(sharp, degrade_rng)
             return blurred[margin : margin + self.crop, margin : margin + self.crop], target
         low = degrade.degrade_downscale(sharp, degrade_rng, self.scale, clean=self.clean)
         m, c = margin // self.scale, self.crop // self.scale
@@ -624,7 +630,17 @@ class SyntheticDataset(_Base):
     def describe(self) -> dict:
         return self._describe(root=str(self.files.root), images=len(self.files),
                               scale=self.scale if self.kind == "upscale" else 1,
-                              plain_crops=self.plain_crops)
+                              plain_crops=self.plain_crops, heavy=self.heavy)
+
+
+def _fit_working_side(pixels: np.ndarray) -> np.ndarray:
+    """Shrink (area) so the long side is at most ``heavy_blur.HEAVY_WORKING_SIDE``."""
+    h, w = pixels.shape[:2]
+    factor = heavy_blur.HEAVY_WORKING_SIDE / max(h, w)
+    if factor >= 1.0:
+        return pixels
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return np.clip(resize_to(pixels, size[0], size[1], "area"), 0.0, 1.0)
 
 
 class PairedDataset(_Base):
@@ -852,7 +868,9 @@ def make_dataset(
             upscale); raise it for folders of large photos, where decoding dominates.
         pixel_limit: images above this many pixels are skipped.
         degradation: synthetic upscale pairs: ``realistic`` (blur, noise, JPEG) or ``clean``
-            (the downscale alone); see ``degrade.degrade_downscale``.
+            (the downscale alone); see ``degrade.degrade_downscale``. Synthetic deblur
+            pairs: ``heavy`` for ``heavy_blur.degrade_heavy`` on photos brought to a 1280-px
+            working size, anything else for the mild ``degrade.degrade_blur``.
         plain_crops: synthetic deblur/upscale pairs: the share of crops taken anywhere in the
             photo (flat areas included) rather than where it has detail; ``0..1``.
 
@@ -882,7 +900,8 @@ def make_dataset(
                              crops_per_image=crops_per_image, **common)
     scan = scan_folder(data, min(64, crop), needed, pixel_limit)
     return SyntheticDataset(kind, scan, scale=factor, crops_per_image=crops_per_image,
-                            clean=degradation == "clean", plain_crops=plain_crops, **common)
+                            clean=degradation == "clean", plain_crops=plain_crops,
+                            heavy=degradation == "heavy", **common)
 
 
 def _check_options(kind: str, data_b, crop: int, scale: int, plain_crops: float) -> None:

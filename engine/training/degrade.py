@@ -40,6 +40,8 @@ __all__ = [
     "gaussian_kernel",
     "jpeg",
     "motion_kernel",
+    "rasterise",
+    "trajectory",
 ]
 
 EVAL_BLUR_KINDS = ("motion", "defocus")
@@ -78,11 +80,11 @@ def motion_kernel(
         raise ValueError(f"motion kernel size must be at least 3, got {size}")
     longest = float(2 * size if max_len is None else max_len)
     length = max(1.0, longest * rng.uniform(0.5, 1.0))
-    points = _trajectory(rng, length, _STEPS)
-    return _rasterise(points, size)
+    points = trajectory(rng, length, _STEPS)
+    return rasterise(points, size)
 
 
-def _trajectory(rng: np.random.Generator, length: float, steps: int) -> np.ndarray:
+def trajectory(rng: np.random.Generator, length: float, steps: int = _STEPS) -> np.ndarray:
     """A camera path of ``steps`` points (complex, pixels) with total length ``length``."""
     expl = 0.1 * rng.uniform()  # overall shakiness ("anxiety")
     centripetal = 0.7 * rng.uniform()  # pull back towards the start
@@ -114,7 +116,7 @@ def _trajectory(rng: np.random.Generator, length: float, steps: int) -> np.ndarr
     return x
 
 
-def _rasterise(points: np.ndarray, size: int) -> np.ndarray:
+def rasterise(points: np.ndarray, size: int) -> np.ndarray:
     """Bilinear splat of equally weighted trajectory points, centred on their mean."""
     centred = points - points.mean()
     half = size // 2 - 1  # one pixel of room for the bilinear footprint

@@ -82,6 +82,26 @@ def l1_gradient_loss(a, b):
     return l1(a, b) + multiscale_gradient_l1(a, b)
 
 
+def fft_l1(a, b):
+    """L1 between the 2-D Fourier transforms of ``a`` and ``b`` (MIMO-UNet's frequency loss).
+
+    Blur removes high frequencies; a pixel loss lets a model leave them faint (a blurry
+    average is a safe bet), a loss on the spectrum asks for them directly. The transform is
+    orthonormal (divided by ``sqrt(H * W)``), so the value is on the scale of ``l1``.
+
+    Args:
+        a, b: ``(B, H, W, C)`` tensors, any value range.
+
+    Returns:
+        Scalar: mean over batch, channels and frequencies of ``|Re| + |Im|`` of the
+        difference's spectrum.
+    """
+    diff = ops.transpose(_f32(a) - _f32(b), (0, 3, 1, 2))  # fft2 acts on the last two axes
+    real, imag = ops.fft2((diff, ops.zeros_like(diff)))
+    norm = ops.sqrt(ops.cast(ops.shape(diff)[2] * ops.shape(diff)[3], "float32"))
+    return (ops.mean(ops.abs(real)) + ops.mean(ops.abs(imag))) / norm
+
+
 def find_vgg19_weights() -> Path | None:
     """The ImageNet VGG19 ``notop`` weights file if present, else ``None`` (never downloads).
 

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, dict] = {
         "perceptual": "auto", "perceptual_weight": 100.0, "perceptual_layer": "block3_conv3",
         "vgg19_weights": "", "plain_crops": 0.3,
         "lr": 1e-4, "beta_1": 0.5, "beta_2": 0.999, "decay_start": 0.5,
+        # arch "deblur_unet" (engine/models/deblur_unet.py) uses "width" instead of ngf and
+        # n_blocks; degradation "heavy" trains on engine/training/heavy_blur.py's mix.
+        "arch": "deblurgan", "width": 24, "fft_weight": 0.0, "degradation": "mild",
     },
     "upscale": {
         "n_blocks": 16, "width": 64, "batch_norm": True, "skip": "none",

@@ -36,14 +36,14 @@ def _photos(folder, count=2):
 
 def test_deblur_eval_rows(store, tmp_path):
     tiny_model("deblur", "tiny")
-    results = evaluate("deblur", _photos(tmp_path / "held"), crop=64)
-    assert set(results) == {"motion", "defocus"}
-    names = [row.method for row in results["motion"]]
+    results = evaluate("deblur", _photos(tmp_path / "held"), crop=64, tier="mild")
+    assert set(results) == {"mild motion", "mild defocus"}
+    names = [row.method for row in results["mild motion"]]
     assert names[:4] == ["blurred input", "sharpen", "richardson-lucy", "wiener"]
     assert names[-2:] == ["ref: wiener, true kernel", "ref: richardson-lucy, true kernel"]
-    blurred = results["motion"][0]
+    blurred = results["mild motion"][0]
     assert blurred.count == 2 and 10 < blurred.psnr_rgb < 60
-    assert all(row.count == 2 for row in results["defocus"])
+    assert all(row.count == 2 for row in results["mild defocus"])
 
 
 def test_upscale_eval_rows(store, tmp_path):

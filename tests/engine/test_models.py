@@ -16,9 +16,12 @@ from engine import models  # noqa: E402
 from engine.errors import ModelError  # noqa: E402
 from engine.models import layers as pl  # noqa: E402
 from engine.models import vgg  # noqa: E402
+from engine.models.channel_scale import ChannelScale  # noqa: E402
 
 TINY = {
     "deblurgan": {"ngf": 4, "n_blocks": 1},
+    "deblur_unet": {"width": 4, "enc_blocks": (1, 1, 1), "mid_blocks": 1,
+                    "dec_blocks": (1, 1, 1)},
     "cyclegan_resnet": {"ngf": 4, "n_blocks": 1, "norm": "batch", "upsample": "resize_conv"},
     "cyclegan_unet": {"gf": 4},
     "srgan": {"n_blocks": 1, "width": 8},
@@ -32,7 +35,7 @@ TINY = {
     "vgg19_features": {"layers": ("block1_conv1", "block2_conv1")},
     "random_features": {"seed": 3, "layers": ("block1_conv1", "block3_conv1")},
 }
-IMAGE_GENERATORS = ("deblurgan", "cyclegan_resnet", "cyclegan_unet", "srgan")
+IMAGE_GENERATORS = ("deblurgan", "deblur_unet", "cyclegan_resnet", "cyclegan_unet", "srgan")
 
 
 def _build(name: str, seed: int = 0, **overrides) -> keras.Model:
@@ -151,6 +154,7 @@ def test_no_model_uses_lambda_layers(built):
         pl.PixelShuffle(3),
         pl.ResidualClip(0.0, 2.0),
         pl.VGGPreprocess(),
+        ChannelScale(0.25),
     ],
 )
 def test_custom_layer_config_round_trips(layer):
@@ -166,6 +170,8 @@ def test_custom_layer_config_round_trips(layer):
         (lambda: pl.InstanceNormalization(epsilon=0), "0"),
         (lambda: pl.PixelShuffle(1.5), "1.5"),
         (lambda: pl.ResidualClip(1.0, -1.0), "clip_min=1.0"),
+        (lambda: ChannelScale("big"), "'big'"),
+        (lambda: models.build("deblur_unet", enc_blocks=(1, 1), dec_blocks=(1,)), "(1,)"),
         (lambda: models.build("deblurgan", norm="group"), "'group'"),
         (lambda: models.build("srgan_discriminator", patch=40), "40"),
         (lambda: vgg.build_vgg19_features(layers=("block9_conv1",)), "block9_conv1"),

@@ -42,6 +42,7 @@ from engine.training.trainers import (
 )
 
 RANGE = "-1,1"
+ARCHES = ("deblurgan", "deblur_unet")
 
 
 # Initial scale of the generator's last conv: the global skip then makes a fresh generator
@@ -67,6 +68,14 @@ class DeblurTrainer(Trainer):
         if options["d_norm"] == "batch":
             raise ValueError("d_norm cannot be 'batch' for a WGAN-GP critic; use 'instance' "
                              "or 'none'.")
+        if options["arch"] not in ARCHES:
+            raise ValueError(f"deblur arch must be one of {', '.join(ARCHES)}; got "
+                             f"{options['arch']!r}.")
+        if options["degradation"] not in ("mild", "heavy"):
+            raise ValueError(f"deblur degradation must be 'mild' or 'heavy'; got "
+                             f"{options['degradation']!r}.")
+        if options["arch"] == "deblur_unet" and crop % 8:
+            raise ValueError(f"deblur_unet crops must be a multiple of 8; got {crop}.")
         min_crop = 3 * 2 ** options["d_layers"]
         if crop < min_crop or crop % 4:
             raise ValueError(f"deblur crops must be a multiple of 4 and at least {min_crop} "
@@ -76,9 +85,13 @@ class DeblurTrainer(Trainer):
     def __init__(self, setup: Setup, dataset) -> None:
         super().__init__(setup, dataset)
         o = self.options
-        self.gen_config = {"ngf": o["ngf"], "n_blocks": o["n_blocks"], "norm": o["norm"],
-                           "upsample": o["upsample"], "dropout": o["dropout"]}
-        generator = build("deblurgan", **self.gen_config)
+        self.arch = o["arch"]
+        if self.arch == "deblur_unet":
+            self.gen_config = {"width": o["width"]}
+        else:
+            self.gen_config = {"ngf": o["ngf"], "n_blocks": o["n_blocks"], "norm": o["norm"],
+                               "upsample": o["upsample"], "dropout": o["dropout"]}
+        generator = build(self.arch, **self.gen_config)
         start_near_identity(generator)
         critic = build("deblurgan_critic", n_layers=o["d_layers"], ndf=o["ndf"],
                        norm=o["d_norm"])
@@ -109,8 +122,12 @@ class DeblurTrainer(Trainer):
 
     def _content(self, output, target):
         if self.vgg is not None:
-            return self.vgg((output + 1.0) * 0.5, (target + 1.0) * 0.5)
-        return losses.l1_gradient_loss(output, target)
+            content = self.vgg((output + 1.0) * 0.5, (target + 1.0) * 0.5)
+        else:
+            content = losses.l1_gradient_loss(output, target)
+        if self.options["fft_weight"] > 0:
+            content = content + self.options["fft_weight"] * losses.fft_l1(output, target)
+        return content
 
     def _generator_loss(self, batch):
         output = ops.cast(self.models["generator"](batch["input"], training=True), "float32")
@@ -152,7 +169,7 @@ class DeblurTrainer(Trainer):
         return grid([[i, o, t] for i, o, t in zip(val["input"], out, val["target"])])
 
     def exports(self) -> list[Export]:
-        return [Export("deblur", "", self.models["generator"], "deblurgan",
+        return [Export("deblur", "", self.models["generator"], self.arch,
                        dict(self.gen_config))]
 
     def card(self) -> dict:
@@ -162,5 +179,7 @@ class DeblurTrainer(Trainer):
         adversarial = (f"{o['adv_weight']} x WGAN-GP (n_critic {o['n_critic']}, GP "
                        f"{o['gp_weight']}) + " if o["adv_weight"] > 0
                        else "no adversarial term (adv_weight 0) + ")
-        return {"losses": f"{adversarial}{o['perceptual_weight']} x {content}",
-                "perceptual": o["perceptual"]}
+        if o["fft_weight"] > 0:
+            content += f" + {o['fft_weight']} x Fourier L1"
+        return {"losses": f"{adversarial}{o['perceptual_weight']} x ({content})",
+                "perceptual": o["perceptual"], "degradation": o["degradation"]}
