@@ -84,9 +84,10 @@ def route_qt_messages(starting: dict) -> None:
             recent.append(f"{category}: {message}")
         if kind == QtMsgType.QtFatalMsg:
             where = logs.where(logs.current())
-            sys.stderr.write("PhotoGAN cannot start its window. Qt said:\n  "
-                             + "\n  ".join(recent) + (f"\n({where})\n" if where else "\n"))
-            sys.stderr.flush()
+            if sys.stderr is not None:  # (None in a windowed Windows app)
+                sys.stderr.write("PhotoGAN cannot start its window. Qt said:\n  "
+                                 + "\n  ".join(recent) + (f"\n({where})\n" if where else "\n"))
+                sys.stderr.flush()
             if starting["now"]:
                 logging.shutdown()
                 os._exit(platform_check.EXIT_NO_PLATFORM)
