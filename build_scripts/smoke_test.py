@@ -9,12 +9,16 @@ only the models shipped in the bundle are visible:
 1. ``photogan --version`` (timed: first start with the bundle evicted from the page cache
    where the OS allows it, then warm starts);
 2. ``photogan info`` and ``photogan tasks --json`` (deblur and upscale have their weights);
+   ``info`` must write nothing to stderr (library log lines go to the log file);
 3. ``photogan run deblur`` and ``photogan run upscale`` on a sample from inside the bundle,
    and the same runs with the source CLI (``python -m engine``); the outputs must match to
    within 1/255 per channel;
 4. ``PhotoGAN --smoke-test`` with ``QT_QPA_PLATFORM=offscreen``: the main window must appear
    (timed to the "main window shown" line) and the app must exit 0;
-5. nothing inside the bundle was created or changed by any of that.
+5. Linux: ``PhotoGAN --check-platform`` for an X11 session: Qt's xcb plugin could load, and
+   each X11 helper library it needs (``gui.platform_check.XCB_HELPERS``) loads from inside the
+   bundle, so the app starts on machines that lack them;
+6. nothing inside the bundle was created or changed by any of that.
 
 ``--home DIR`` points PHOTOGAN_HOME at a prepared model store instead (for testing a build
 before shipped weights exist). Exit status 0 when every check passes; a summary (timings,
@@ -151,6 +155,8 @@ def check_cli(cli: Path, env: dict[str, str], work: Path, app: Path, cold: bool,
     proc, seconds = run([str(cli), "info"], env)
     if "Keras backend:" not in proc.stdout:
         raise SmokeFailure(f"photogan info printed:\n{proc.stdout}")
+    if proc.stderr.strip():  # library log lines belong in the log file, not the terminal
+        raise SmokeFailure(f"photogan info wrote to stderr:\n{proc.stderr[-3000:]}")
     summary["cli_info_s"] = round(seconds, 2)
     print(f"ok  photogan info ({seconds:.1f} s): "
           + " | ".join(line.strip() for line in proc.stdout.splitlines()[:1]))
@@ -245,6 +251,27 @@ def check_gui(gui: Path, env: dict[str, str], app: Path, cold: bool, summary: di
     summary["gui_window_warm_s"] = round(times[1], 2)
 
 
+def check_x11_libraries(gui: Path, env: dict[str, str], app: Path, summary: dict) -> None:
+    """The bundle carries Qt's X11 helper libraries and the frozen app loads them from it."""
+    from gui.platform_check import XCB_HELPERS
+
+    x11_env = {k: v for k, v in env.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    x11_env["DISPLAY"] = ":0"  # the check opens no connection
+    proc = subprocess.run([str(gui), "--check-platform"], env=x11_env, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+    where = dict(line.split(" -> ", 1) for line in proc.stdout.splitlines() if " -> " in line)
+    inside = str(app.resolve())
+    outside = [f"{name}: {where.get(name, 'not reported')}" for name in XCB_HELPERS
+               if not where.get(name, "").startswith(inside)]
+    if outside or proc.returncode != 0:
+        raise SmokeFailure("Qt's X11 helper libraries are not all loaded from the bundle (install "
+                           "them on the build machine, docs/PACKAGING.md, and rebuild):\n  "
+                           + "\n  ".join(outside) + f"\n{proc.stdout}{proc.stderr}")
+    summary["x11_libraries_bundled"] = len(XCB_HELPERS)
+    print(f"ok  PhotoGAN --check-platform: the {len(XCB_HELPERS)} X11 helper libraries load "
+          "from the bundle")
+
+
 def check_archive(dist: Path, summary: dict) -> None:
     """The Linux tarball holds both executables, the desktop entry and the icons."""
     import tarfile
@@ -301,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             check_runs(cli, env, work, app, summary)
             check_gui(gui, env, app, not args.no_cold, summary)
             if sys.platform.startswith("linux"):
+                check_x11_libraries(gui, env, app, summary)
                 check_archive(args.dist, summary)
         after = bundle_state(app)
         changed = sorted(set(after) ^ set(before)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import time
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine import logs
 from engine.errors import Cancelled, PhotoGANError, UsageError
 from engine.events import CancelToken, ItemResult, Progress, ProgressFn, no_progress
 from engine.imaging import io
@@ -248,6 +250,7 @@ def _run_item(
         return ItemResult(item.input, item.output, "skipped", item.skip)
     started = time.perf_counter()
     ctx = RunContext(progress, cancel, settings.tile, settings.device, index)
+    details = ""
     try:
         image = io.read(item.input, settings.max_pixels)
         cancel.check()
@@ -265,13 +268,19 @@ def _run_item(
             f"{item.input.name}: ran out of memory; try a smaller --tile or close other programs."
         )
     except Exception as exc:  # a bug must not stop the batch; the message says what to do
-        status, error = "failed", (
-            f"{item.input.name}: internal error ({type(exc).__name__}: {exc}); "
-            "please report it with --debug output."
-        )
+        status, error = "failed", _internal_error(exc, item.input, task.id)
+        details = "".join(traceback.format_exception(exc))
     seconds = time.perf_counter() - started
     output = item.output if status == "done" else None
-    return ItemResult(item.input, output, status, error, seconds)
+    return ItemResult(item.input, output, status, error, seconds, details)
+
+
+def _internal_error(exc: Exception, source: Path, task_id: str) -> str:
+    """Log the traceback of a bug hit on ``source``; the item's one-line message."""
+    path = logs.record_exception(exc, f"internal error running {task_id} on {source}")
+    where = logs.where(path) or "the details were logged"
+    return (f"{source.name}: internal error ({type(exc).__name__}: {exc}); {where}; "
+            "please report it.")
 
 
 def run_item(

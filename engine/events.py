@@ -57,7 +57,9 @@ class ItemResult:
     """The outcome of one batch item, as written to ``--report`` files.
 
     ``status`` is ``done``, ``skipped``, ``failed`` or ``cancelled``; ``error`` is a sentence
-    for failed items (and the reason for skipped ones); ``seconds`` is wall time spent on it.
+    for failed items (and the reason for skipped ones); ``seconds`` is wall time spent on it;
+    ``details`` holds the traceback of an internal error (a bug), for ``--debug`` and bug
+    reports (it is also in the log file).
     """
 
     input: Path | None
@@ -65,6 +67,7 @@ class ItemResult:
     status: Status
     error: str = ""
     seconds: float = 0.0
+    details: str = ""
 
     def to_json(self) -> dict:
         """The report entry: ``input``, ``output``, ``status``, ``error``, ``seconds``.

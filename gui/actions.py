@@ -60,5 +60,8 @@ class Actions(QObject):
         self.train = make("Train a Model…", "Ctrl+T", _SP.SP_ComputerIcon,
                           "Train your own model on your photos")
         self.quit = make("Quit", QKeySequence.StandardKey.Quit)
+        self.open_logs = make("Open Log Folder", None, _SP.SP_DirOpenIcon,
+                              "Open the folder of PhotoGAN's log files (attach the newest "
+                              "to a bug report)")
         self.about = make("About PhotoGAN")
         self.cancel.setEnabled(False)

@@ -22,6 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from engine import logs
 from engine.errors import PhotoGANError
 
 _POOL: ThreadPoolExecutor | None = None
@@ -73,6 +74,7 @@ class Call(QObject):
         except PhotoGANError as exc:
             self.error.emit(self.tag, str(exc))
         except Exception as exc:  # shown to the user, never silently lost
+            logs.record_exception(exc, f"internal error in background job {self.tag!r}")
             self.error.emit(self.tag, f"{type(exc).__name__}: {exc}")
         else:
             self.done.emit(self.tag, result)

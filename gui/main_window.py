@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
             "&Run": (a.start, a.cancel, None, a.preview),
             "&View": (a.zoom_fit, a.zoom_100, a.side_by_side),
             "&Tools": (a.models, a.train),
-            "&Help": (a.about,),
+            "&Help": (a.open_logs, None, a.about),
         }
         for title, actions in menus.items():
             menu = bar.addMenu(title)

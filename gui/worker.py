@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from engine import api
+from engine import api, logs
 from engine.errors import Cancelled, PhotoGANError
 from engine.events import Progress
 
@@ -73,7 +73,7 @@ class Worker(QObject):
         except MemoryError:
             self.failed.emit("Ran out of memory; try a smaller tile size or close other programs.")
         except Exception as exc:  # a bug must reach the user as a sentence, not kill the thread
-            self.failed.emit(f"Internal error ({type(exc).__name__}: {exc}); please report it.")
+            self.failed.emit(internal_error_message(exc))
         finally:
             self.finished.emit(result)
 
@@ -90,6 +90,13 @@ class Worker(QObject):
         if edge or now - self._last_emit >= _MIN_INTERVAL_S:
             self._last_emit = now
             self.progress.emit(event)
+
+
+def internal_error_message(exc: Exception) -> str:
+    """Log the traceback of a bug; the sentence the user sees says where the log is."""
+    path = logs.record_exception(exc, "internal error in a desktop app job")
+    where = f" The details are in {path} (Help > Open Log Folder)." if path else ""
+    return f"Internal error ({type(exc).__name__}: {exc}); please report it.{where}"
 
 
 class WorkerHost(QObject):

@@ -6,7 +6,9 @@ import argparse
 import json
 import sys
 
+from engine.cli.cmd_run import ctrl_c_cancels
 from engine.cli.main import EXIT_FAILED, EXIT_OK, command
+from engine.events import CancelToken
 
 COLUMNS = (
     ("task", "task", "{}"),
@@ -52,8 +54,11 @@ def handle(args: argparse.Namespace) -> int:
     backend.configure(args.device)
     tasks = bench.parse_tasks(args.tasks)
     size = bench.parse_size(args.size)
-    report = bench.run_bench(tasks, size, repeat=max(1, args.repeat), tile=max(0, args.tile),
-                             progress=_announce, compare=args.compare)
+    token = CancelToken()
+    with ctrl_c_cancels(token):
+        report = bench.run_bench(tasks, size, repeat=max(1, args.repeat),
+                                 tile=max(0, args.tile), progress=_announce, cancel=token,
+                                 compare=args.compare)
     rows = [row.to_json() for row in report.rows]
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -7,7 +7,9 @@ import argparse
 import json
 from pathlib import Path
 
+from engine.cli.cmd_run import ctrl_c_cancels
 from engine.cli.main import EXIT_OK, command
+from engine.events import CancelToken
 
 
 @command
@@ -39,8 +41,11 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.task == "sample":
         return handle_sample(args)
-    results = evaluate(args.task, args.data, args.model, args.crop, args.limit,
-                       PlainDisplay(), tier=args.tier, baselines=not args.no_baselines)
+    token = CancelToken()
+    with ctrl_c_cancels(token):
+        results = evaluate(args.task, args.data, args.model, args.crop, args.limit,
+                           PlainDisplay(), token, tier=args.tier,
+                           baselines=not args.no_baselines)
     for kind, rows in results.items():
         for line in eval_table(args.task, kind, rows):
             print(line)
@@ -78,7 +83,10 @@ def handle_sample(args: argparse.Namespace) -> int:
     from engine.cli.display import PlainDisplay
     from engine.eval_sample import evaluate_sample
 
-    result = evaluate_sample(args.data, args.model, args.count, args.seed, PlainDisplay())
+    token = CancelToken()
+    with ctrl_c_cancels(token):
+        result = evaluate_sample(args.data, args.model, args.count, args.seed, PlainDisplay(),
+                                 token)
     for line in sample_table(result):
         print(line)
     if args.report:

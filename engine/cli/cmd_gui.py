@@ -42,5 +42,10 @@ def gui_command(args: list[str]) -> list[str]:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Start the app and return its exit status."""
-    return subprocess.call(gui_command([str(p) for p in args.inputs]))
+    """Start the app and return its exit status. The app gets the terminal's stderr (this
+    process's fd 2 may be its log file) and opens its own log."""
+    command = gui_command([str(p) for p in args.inputs])
+    if args.debug:
+        command.insert(1 if getattr(sys, "frozen", False) else 3, "--debug")
+    sys.stderr.flush()
+    return subprocess.call(command, stderr=sys.stderr)

@@ -9,6 +9,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from engine import logs
 from engine.batch import OUTPUT_FORMATS, BatchResult
 from engine.cli.display import make_display
 from engine.cli.main import (
@@ -171,6 +172,8 @@ def _finish(args: argparse.Namespace, items, result: BatchResult) -> None:
     for r in result.results:
         if r.status == "failed":
             print(f"  failed: {r.error}")
+            if args.debug and r.details and not logs.on_terminal():  # (else shown already)
+                sys.stderr.write(r.details)
     if args.report:
         _write_report(args.report, entries)
 

@@ -22,8 +22,8 @@ def item_line(index: int, total: int, result: ItemResult) -> str:
 class PlainDisplay:
     """Line-per-item output for pipes, logs and CI."""
 
-    def __init__(self, stream: TextIO = sys.stdout) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
         self._notices: set[str] = set()
 
     def __enter__(self) -> PlainDisplay:

@@ -1,7 +1,9 @@
 """Argument parsing, exit codes and error reporting shared by every sub-command.
 
 Exit status: 0 all done or skipped; 1 some inputs failed; 2 bad usage; 3 no input images;
-130 cancelled with Ctrl-C. Expected errors print one line; ``--debug`` adds the traceback.
+70 internal error (a bug: the traceback is in the log file); 130 cancelled (Ctrl-C).
+Expected errors print one line; ``--debug`` adds the traceback. Each run from the command line
+writes a log file (``engine.logs``) that also takes the libraries' log lines.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from engine import __version__
-from engine.errors import PhotoGANError, UsageError
+from engine import __version__, logs
+from engine.errors import Cancelled, PhotoGANError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_INPUT, EXIT_CANCELLED = 0, 1, 2, 3, 130
+EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
@@ -47,9 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``photogan`` console script; returns the exit status."""
+    """Entry point of the ``photogan`` console script; returns the exit status.
+
+    Called without ``argv`` (a real command line) it first opens the run's log file, which
+    keeps library log lines off the terminal; tests pass ``argv`` and leave the process alone.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None:
+        logs.start("photogan", debug=args.debug)
+        logs.exit_fast(_run(parser, args))
+    return _run(parser, args)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
@@ -58,15 +72,31 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         _report(exc, args.debug)
         return EXIT_USAGE
+    except Cancelled as exc:
+        _report(exc, args.debug, "photogan: ")
+        return EXIT_CANCELLED
     except PhotoGANError as exc:
         _report(exc, args.debug)
         return EXIT_FAILED
     except KeyboardInterrupt:
         sys.stderr.write("photogan: cancelled.\n")
         return EXIT_CANCELLED
+    except Exception as exc:  # a bug: one line here, the traceback in the log file
+        return _internal_error(exc, args)
 
 
-def _report(exc: BaseException, debug: bool) -> None:
+def _report(exc: BaseException, debug: bool, head: str = "photogan: error: ") -> None:
     if debug:
         traceback.print_exception(exc)
-    sys.stderr.write(f"photogan: error: {exc}\n")
+    sys.stderr.write(f"{head}{exc}\n")
+
+
+def _internal_error(exc: Exception, args: argparse.Namespace) -> int:
+    """Log the traceback, show it with ``--debug``, and print one line saying where it is."""
+    path = logs.record_exception(exc, f"internal error in `photogan {args.command}`")
+    if args.debug and not logs.on_terminal():  # (else the log record showed it already)
+        traceback.print_exception(exc)
+    where = f"; {logs.where(path)}" if path else "; run again with --debug to see the details"
+    sys.stderr.write(f"photogan: internal error ({type(exc).__name__}: {exc}){where}. "
+                     "Please report it with that text.\n")
+    return EXIT_INTERNAL

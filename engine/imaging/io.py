@@ -82,7 +82,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_PIXELS = 250_000_000
-MIN_SIDE = 8
+MIN_SIDE = 8  # smallest photo side training uses; any image of 1x1 or more can be processed
 READ_EXTENSIONS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
 FORMAT_EXT = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "bmp": ".bmp"}
 
@@ -208,7 +208,7 @@ def read(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image
 
     Raises:
         ImageReadError: one sentence naming the file and what to do (missing, empty, folder,
-            damaged or truncated, unsupported or animated format, smaller than 8x8).
+            damaged or truncated, unsupported or animated format).
         ImageTooLargeError: more than ``max_pixels`` pixels.
     """
     path = Path(path)
@@ -393,11 +393,9 @@ def _check_size(name: str, width: int, height: int, max_pixels: int) -> None:
             f"{max_pixels / 1e6:g}-megapixel limit; downscale it first or raise the pixel "
             "limit in the settings."
         )
-    if min(width, height) < MIN_SIDE:
-        raise ImageReadError(
-            f"{name}: image is only {width}x{height} pixels, below the {MIN_SIDE}x{MIN_SIDE} "
-            "minimum; use a larger image."
-        )
+    if min(width, height) < 1:
+        raise ImageReadError(f"{name}: image has no pixels ({width}x{height}); "
+                             "use another image.")
 
 
 def _not_an_image(name: str) -> ImageReadError:

@@ -79,9 +79,8 @@ class Sample(StoredModelMixin, Task):
         total = len(keys) + len(walk)
         images = render(model, keys, manifest.output_range, ctx, done=0, total=total)
         frames = render(model, walk, manifest.output_range, ctx, done=len(keys), total=total)
-        ctx.cancel.check()
         return write_outputs(Path(out_dir), seed, images, frames if options["gif"] else None,
-                             grid=bool(options["grid"]))
+                             grid=bool(options["grid"]), ctx=ctx)
 
 
 def latent_dim(model) -> int:
@@ -213,14 +212,36 @@ def write_gif(path: Path, frames: np.ndarray, frame_ms: int = GIF_FRAME_MS) -> P
 
 
 def write_outputs(out_dir: Path, seed: int, images: np.ndarray, frames: np.ndarray | None,
-                  grid: bool) -> list[Path]:
-    """Write the samples, and the grid and GIF when asked; returns the paths in that order."""
+                  grid: bool, ctx: RunContext | None = None) -> list[Path]:
+    """Write the samples, and the grid and GIF when asked; returns the paths in that order.
+
+    Checks ``ctx.cancel`` before each file and reports ``Progress(stage="write")`` after it.
+    When anything stops the writing (a cancel, a write error, Ctrl-C), the files this call
+    created are removed again, so a stopped run leaves no partial set behind.
+
+    Raises:
+        Cancelled: ``ctx.cancel`` was set.
+    """
+    ctx = ctx or RunContext()
     io.make_folder(out_dir)
-    paths = [io.write(to_image(img), out_dir / f"sample_{seed}_{i:03d}.png")
-             for i, img in enumerate(images)]
+    jobs = [(out_dir / f"sample_{seed}_{i:03d}.png", lambda p, img=img: io.write(to_image(img), p))
+            for i, img in enumerate(images)]
     if grid:
-        paths.append(io.write(to_image(tile_grid(images)),
-                              out_dir / f"sample_grid_seed{seed}.png"))
+        jobs.append((out_dir / f"sample_grid_seed{seed}.png",
+                     lambda p: io.write(to_image(tile_grid(images)), p)))
     if frames is not None and len(frames):
-        paths.append(write_gif(out_dir / f"sample_walk_seed{seed}.gif", frames))
-    return paths
+        jobs.append((out_dir / f"sample_walk_seed{seed}.gif", lambda p: write_gif(p, frames)))
+    created: list[Path] = []
+    try:
+        for done, (path, write) in enumerate(jobs, 1):
+            ctx.cancel.check()
+            existed = path.exists()
+            write(path)
+            if not existed:
+                created.append(path)
+            ctx.progress(Progress(stage="write", done=done, total=len(jobs), item=ctx.item))
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+    return [path for path, _ in jobs]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QObject, Slot
+from PySide6.QtCore import QByteArray, QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine import __version__
+from engine import __version__, logs
 from gui import background
 from gui.controllers.models import ModelManagerController, open_model_manager
 from gui.views.confirm import confirm_quit
@@ -45,6 +46,7 @@ class WindowController(QObject):
         w.tasks.models_requested.connect(self.open_models)
         w.actions.quit.triggered.connect(w.close)
         w.actions.about.triggered.connect(self._on_about)
+        w.actions.open_logs.triggered.connect(self._on_open_logs)
         w.host.busy_changed.connect(self._on_busy_changed)
         self._restore_geometry()
 
@@ -81,6 +83,16 @@ class WindowController(QObject):
         QMessageBox.about(self.window, "About PhotoGAN",
                           f"<b>PhotoGAN {__version__}</b><p>Batch photo tool: deblur, upscale, "
                           "photo ↔ painting, style transfer and a DCGAN sampler, on Keras.</p>")
+
+    @Slot()
+    def _on_open_logs(self) -> None:
+        try:
+            folder = logs.folder()
+        except OSError as exc:
+            self._on_message(f"Could not create the log folder: {exc}")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        self._on_message(f"Log files are in {folder}")
 
     # -- closing ------------------------------------------------------------------------
     def may_close(self) -> bool:

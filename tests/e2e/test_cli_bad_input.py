@@ -34,11 +34,10 @@ def make_bad_folder(root):
     (root / "folder.jpg").mkdir()
     frames = [Image.fromarray(photo_like(16, 16, s)) for s in range(3)]
     frames[0].save(root / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
-    Image.new("RGB", (1, 1), (255, 0, 0)).save(root / "tiny.png")
     return root
 
 
-BAD = ["anim.gif", "bomb.png", "empty.jpg", "folder.jpg", "noise.tif", "text.png", "tiny.png",
+BAD = ["anim.gif", "bomb.png", "empty.jpg", "folder.jpg", "noise.tif", "text.png",
        "truncated.jpg"]
 
 
@@ -63,6 +62,16 @@ def test_bad_files_fail_alone(photogan, tmp_path):
     assert after == before
     assert sorted(p.name for p in out.iterdir()) == ["good1_sharpen.png", "good2_sharpen.jpg"]
     assert leftovers(out) == []
+
+
+def test_a_one_pixel_png_is_sharpened(photogan, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (1, 1), (200, 40, 10)).save(src / "dot.png")
+    proc = photogan("run", "sharpen", src, "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = Image.open(tmp_path / "out" / "dot_sharpen.png")
+    assert out.size == (1, 1) and out.getpixel((0, 0)) == (200, 40, 10)
 
 
 def test_unusual_but_valid_files_are_read(photogan, tmp_path):

@@ -32,3 +32,24 @@ def test_ctrl_c_cancels_without_partial_files(tmp_path):
     written = sorted(p.name for p in out.iterdir())
     assert "big0_sharpen.png" in written and len(written) < 4
     assert leftovers(out) == []
+
+
+def test_ctrl_c_stops_run_sample_while_it_writes(tmp_path):
+    """`run sample` renders 1024 images in a moment and spends its time writing them: a
+    Ctrl-C then stops it with status 130 and removes the files it wrote."""
+    out = tmp_path / "out"
+    env = dict(os.environ, PHOTOGAN_HOME=str(tmp_path / "home"), PYTHONUNBUFFERED="1")
+    cmd = photogan_cmd() + ["run", "sample", "-o", str(out), "--plain", "--set", "count=1024",
+                            "--set", "gif=true"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    line = proc.stdout.readline()
+    while line and "generate:" not in line:  # the last rendering step; writing starts now
+        line = proc.stdout.readline()
+    assert "generate:" in line, proc.stderr.read()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr and "cancelled" in stderr.lower()
+    assert "wrote" not in stdout
+    assert list(out.iterdir()) == []

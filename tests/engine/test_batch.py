@@ -83,6 +83,23 @@ def test_a_crashing_item_does_not_stop_the_batch(tmp_path):
     assert tuple(written[0, 0]) == (255 - 80, 255 - 40, 55)
 
 
+def test_an_internal_error_keeps_its_traceback_and_says_where_the_log_is(
+        tmp_path, monkeypatch, caplog):
+    from engine import logs
+
+    monkeypatch.setattr(logs, "current", lambda: tmp_path / "photogan.log")
+    _photo(tmp_path / "in" / "b.png")
+    settings = RunSettings(tmp_path / "out")
+    task = Invert(boom_on="b.png")
+    result = batch.run(batch.plan([tmp_path / "in"], task, settings), task, {}, settings)
+    failed = result.results[0]
+    assert failed.status == "failed" and "\n" not in failed.error
+    assert "internal error (RuntimeError: kaboom)" in failed.error
+    assert str(tmp_path / "photogan.log") in failed.error
+    assert failed.details.startswith("Traceback") and "in process" in failed.details
+    assert "kaboom" in caplog.text and "b.png" in caplog.text
+
+
 def test_cancel_mid_item_leaves_no_partial_file(tmp_path):
     for name in ("a.png", "b.png", "c.png"):
         _photo(tmp_path / "in" / name)

@@ -153,3 +153,31 @@ def test_mixed_precision_inference_path(store, monkeypatch):
     import keras
 
     assert keras.config.dtype_policy().name == "float32"
+
+
+SMALL_OPTIONS = {"style": {"iterations": 2, "size": 64}, "deblur": {"keep_tones": True}}
+
+
+@pytest.mark.parametrize("task", ["deblur", "upscale", "photo2monet", "monet2photo", "style",
+                                  "sharpen", "resize"])
+@pytest.mark.parametrize("size", [(1, 1), (1, 5), (7, 3)])
+def test_every_image_task_processes_images_from_one_pixel(store, task, size, tmp_path):
+    """Model tasks pad up to their minimum and crop back; the result has the expected size."""
+    from pathlib import Path
+
+    from engine.tasks.registry import all_tasks
+
+    styles = Path(__file__).resolve().parents[2] / "resources" / "styles"
+    (tmp_path / "resources" / "styles").symlink_to(styles)
+
+    assert {t.id for t in all_tasks() if t.kind == "image"} <= {
+        "deblur", "upscale", "photo2monet", "monet2photo", "style", "sharpen", "resize"}
+    if task in ("deblur", "upscale", "photo2monet", "monet2photo"):
+        tiny_model(task, f"tiny-{task}")
+    height, width = size
+    pixels = np.random.default_rng(1).random((height, width, 3)).astype(np.float32)
+    opts = get_task(task).parse_options(SMALL_OPTIONS.get(task, {}))
+    out = get_task(task).process(Image(pixels=pixels), opts, RunContext()).pixels
+    scale = catalog.find("upscale").scale if task == "upscale" else 2 if task == "resize" else 1
+    assert out.shape == (height * scale, width * scale, 3)
+    assert np.isfinite(out).all() and out.min() >= 0.0 and out.max() <= 1.0

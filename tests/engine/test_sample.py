@@ -82,6 +82,30 @@ def test_cancel_after_first_batch_writes_nothing(tiny_dcgan, tmp_path):
     assert not list((tmp_path / "out").glob("*"))
 
 
+def test_cancel_while_writing_removes_the_files_it_created(tiny_dcgan, tmp_path):
+    """The Ctrl-C case of `run sample --set count=1024 --set gif=true`: rendering is quick,
+    writing the files takes the time, so the cancel must be honoured between files."""
+    out = tmp_path / "out"
+    out.mkdir()
+    older = out / "sample_0_001.png"  # from an earlier run: overwritten, never deleted
+    older.write_bytes(b"earlier run")
+    token = CancelToken()
+    written = []
+
+    def progress(event):
+        if event.stage == "write":
+            written.append(event.done)
+            if event.done == 3:
+                token.cancel()
+
+    task = get_task("sample")
+    ctx = RunContext(progress=progress, cancel=token)
+    with pytest.raises(Cancelled):
+        task.generate(task.parse_options({"count": 40, "gif": True}), out, ctx)
+    assert written == [1, 2, 3]
+    assert sorted(p.name for p in out.iterdir()) == ["sample_0_001.png"]
+
+
 def test_parameters_and_input_refusal(tiny_dcgan):
     task = get_task("sample")
     assert task.kind == "generate"

@@ -15,9 +15,11 @@ from engine.errors import UsageError
 
 def test_photogan_gui_runs_python_m_gui_with_the_inputs(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.setattr(subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
     assert photogan(["gui", str(tmp_path / "a.jpg")]) == 0
-    assert calls == [[sys.executable, "-m", "gui", str(tmp_path / "a.jpg")]]
+    assert photogan(["--debug", "gui"]) == 0
+    assert calls == [[sys.executable, "-m", "gui", str(tmp_path / "a.jpg")],
+                     [sys.executable, "-m", "gui", "--debug"]]
 
 
 def test_a_frozen_build_starts_the_sibling_app(monkeypatch, tmp_path):

@@ -62,12 +62,19 @@ def test_an_engine_error_becomes_failed_and_finished_still_fires(qtbot):
     assert seen == ["started", ("failed", "x.png: not an image; check the file.")]
 
 
-def test_a_bug_is_reported_as_a_sentence(qtbot):
+def test_a_bug_is_reported_as_a_sentence_and_its_traceback_logged(qtbot, monkeypatch, caplog,
+                                                                   tmp_path):
+    from engine import logs
+
+    monkeypatch.setattr(logs, "current", lambda: tmp_path / "gui.log")
+
     def job(progress, cancel):
         raise KeyError("oops")
 
     seen, _ = _run(qtbot, job)
     assert seen[-1][0] == "failed" and "Internal error (KeyError" in seen[-1][1]
+    assert str(tmp_path / "gui.log") in seen[-1][1] and "Open Log Folder" in seen[-1][1]
+    assert "Traceback" in caplog.text and "in job" in caplog.text
 
 
 def test_cancel_only_sets_the_token_and_the_job_stops_itself(qtbot):
