@@ -1,0 +1,247 @@
+"""Train a deblur generator from a GPU kit within a time budget and write it to OUTDIR.
+
+Run by ``build_scripts/gpu_train.sh`` (which installs the kit's wheels first) on the Keras
+torch backend; see docs/GPU.md. The run is an ordinary ``photogan train deblur`` run folder
+(``--run``), driven in three calls of ``engine.training.runner.train``:
+
+1. *probe*: a few steps to measure the step time (the first step, which compiles, is left
+   out), then a cancel (which checkpoints);
+2. *main*: resumed with as many steps as fit in the minutes left (the learning rate's linear
+   decay then ends at the deadline), checkpointing about every ``--checkpoint-minutes``;
+   cancelled at the deadline if the estimate was optimistic;
+3. *export*: resumed with the steps done, exported into a private store and copied to OUTDIR
+   as ``manifest.json`` + float16 ``weights.npz`` (the format of resources/weights/*), plus
+   ``history.csv``, ``summary.json`` and the last validation samples.
+
+``--init-from`` continues a campaign from an earlier OUTDIR (or a model id): its weights
+start the generator (the optimizer starts fresh, as ``photogan train --init-from`` does).
+Precision: ``bf16`` builds the models under Keras' ``mixed_bfloat16`` policy (float32
+variables, bfloat16 compute, no loss scaling); the default picks it when CUDA is present.
+On the torch backend Keras hands channels-last tensors to cuDNN as NHWC-strided views, so
+its channels-last kernels run without a copy; ``cudnn.benchmark`` and TF32 are turned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = {  # MODEL argument -> trainer options
+    "deblur-unet": {"arch": "deblur_unet", "width": 32},
+    "deblur-unet-small": {"arch": "deblur_unet", "width": 16},
+}
+EXPORT_RESERVE_S = 45.0  # the export call (model build, checkpoint restore, copy)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("model", help=f"one of {', '.join(MODELS)}")
+    p.add_argument("outdir", type=Path)
+    p.add_argument("minutes", type=float, nargs="?", default=8.0)
+    p.add_argument("--kit", type=Path, default=ROOT / "gpu-kit")
+    p.add_argument("--run", type=Path, help="run folder (default OUTDIR/../<model>-run)")
+    p.add_argument("--init-from", help="an earlier OUTDIR (manifest.json + weights.npz) "
+                   "or a model id")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--crop", type=int, default=256)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--max-steps", type=int, help="never more steps than this")
+    p.add_argument("--probe-steps", type=int, default=20)
+    p.add_argument("--checkpoint-minutes", type=float, default=3.0)
+    p.add_argument("--precision", choices=("auto", "bf16", "float32"), default="auto")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="more trainer options (e.g. width=4, fft_weight=0.1)")
+    p.add_argument("--id", default=None, help="model id in OUTDIR's manifest (default MODEL)")
+    return p.parse_args(argv)
+
+
+def _options(args) -> dict:
+    if args.model not in MODELS:
+        raise SystemExit(f"unknown MODEL {args.model!r}; use one of {', '.join(MODELS)}.")
+    options = {**MODELS[args.model], "adv_weight": 0.0, "fft_weight": 0.1,
+               "degradation": "heavy", "lr": args.lr, "mixed_precision": False,
+               "plain_crops": 0.3, "decay_start": 0.5}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        options[key] = value
+    return options
+
+
+def _precision(choice: str) -> str:
+    import torch
+
+    if choice == "auto":
+        return "bf16" if torch.cuda.is_available() else "float32"
+    return choice
+
+
+def _setup_torch() -> str:
+    import torch
+
+    if not torch.cuda.is_available():
+        return "cpu"
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    return torch.cuda.get_device_name(0)
+
+
+def _init_model(init_from: str | None, home: Path) -> str | None:
+    """A folder with manifest.json goes into the private store; returns the model id."""
+    if not init_from:
+        return None
+    folder = Path(init_from)
+    if not (folder / "manifest.json").is_file():
+        return init_from
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    target = home / "models" / manifest["id"]
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for name in ("manifest.json", manifest["file"]):
+        shutil.copy2(folder / name, target / name)
+    return manifest["id"]
+
+
+class Budget:
+    """Progress callback: measures step times and cancels at a step count or a deadline."""
+
+    def __init__(self, cancel, deadline: float, stop_at: int | None = None) -> None:
+        self.cancel, self.deadline, self.stop_at = cancel, deadline, stop_at
+        self.times: list[float] = []
+        self.last = None
+        self.step = 0
+
+    def __call__(self, event) -> None:
+        now = time.monotonic()
+        if self.last is not None and event.done > self.step:
+            self.times.append((now - self.last) / (event.done - self.step))
+        self.last, self.step = now, event.done
+        if (self.stop_at is not None and event.done >= self.stop_at) or now >= self.deadline:
+            self.cancel.cancel()
+
+    def seconds_per_step(self) -> float:
+        recent = self.times[1:] or self.times  # the first step traces and compiles
+        return float(np.median(recent)) if recent else 1.0
+
+
+def _train(runner, request, budget: Budget) -> dict:
+    return runner.train(request, progress=budget, cancel=budget.cancel)
+
+
+def run(args) -> dict:
+    from engine import events
+    from engine.training import runner
+
+    began = time.monotonic()
+    deadline = began + args.minutes * 60.0 - EXPORT_RESERVE_S
+    out, run_dir = args.outdir, args.run or args.outdir.parent / f"{args.model}-run"
+    home = run_dir / "home"
+    os.environ["PHOTOGAN_HOME"] = str(home)
+    device = _setup_torch()
+    options = _options(args)
+    init_id = _init_model(args.init_from, home)
+    base = dict(kind="deblur", out=run_dir, data=args.kit, batch=args.batch, crop=args.crop,
+                seed=args.seed, options=options, init_from=init_id)
+    cap = args.max_steps or 10**7
+    resume = (run_dir / "config.json").is_file()
+    probe = Budget(events.CancelToken(), deadline, stop_at=args.probe_steps)
+    request = runner.Request(**base, steps=cap, sample_every=cap, checkpoint_every=cap,
+                             resume=resume)
+    if resume:  # a cut-off session of the same run: continue it (saved settings win)
+        request = runner.Request(kind="deblur", out=run_dir, data=args.kit, steps=cap,
+                                 resume=True)
+    summary = _train(runner, request, probe)
+    per_step = probe.seconds_per_step()
+    left = max(0.0, deadline - time.monotonic())
+    steps = min(cap, summary["step"] + int(left / per_step))
+    if steps > summary["step"]:
+        main = Budget(events.CancelToken(), deadline)
+        every = max(1, int(args.checkpoint_minutes * 60.0 / per_step))
+        summary = _train(runner, runner.Request(
+            kind="deblur", out=run_dir, data=args.kit, steps=steps, resume=True,
+            checkpoint_every=every, sample_every=max(1, steps // 8)), main)
+        per_step = main.seconds_per_step()
+    model_id = args.id or args.model
+    final = runner.train(runner.Request(kind="deblur", out=run_dir, data=args.kit,
+                                        steps=summary["step"], resume=True, export=model_id))
+    copied = _publish(home / "models" / model_id, run_dir, out, final, device, args)
+    rate = args.batch / per_step
+    gflops = _gflops(options, args.crop, rate)
+    print(f"throughput: {rate:.1f} images/s at {args.crop}px, batch {args.batch}, "
+          f"{per_step * 1000:.0f} ms/step, ~{gflops:.0f} GFLOP/s (3x forward FLOPs), "
+          f"{final['step']} steps in {time.monotonic() - began:.0f} s on {device}")
+    return {"summary": final, "files": copied, "images_per_s": rate, "gflops": gflops}
+
+
+def _gflops(options: dict, crop: int, rate: float) -> float:
+    """Achieved training GFLOP/s: forward + backward taken as 3x the forward FLOPs.
+
+    The forward FLOPs of one ``crop`` image are counted by torch's ``FlopCounterMode``
+    (2 per multiply-add, as ``engine.bench.count_flops``; cloning the model for that one
+    would import TensorFlow where it is installed).
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from engine.models import build
+
+    model = build(options["arch"], width=int(options["width"]))
+    with FlopCounterMode(display=False) as counter:
+        model.predict_on_batch(np.zeros((1, crop, crop, 3), np.float32))
+    return 3.0 * counter.get_total_flops() * rate / 1e9
+
+
+def _publish(model_dir: Path, run_dir: Path, out: Path, summary: dict, device: str,
+             args) -> list[str]:
+    """manifest.json + float16 weights.npz + history/summary/samples into ``out``."""
+    from engine.store.manifest import file_sha256
+
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    with np.load(model_dir / manifest["file"], allow_pickle=False) as data:
+        arrays = {k: (v.astype(np.float16) if v.dtype == np.float32 else v)
+                  for k, v in data.items()}
+    weights = out / "weights.npz"
+    with open(weights, "wb") as fh:
+        np.savez(fh, **arrays)
+    manifest.update(file="weights.npz", sha256=file_sha256(weights))
+    manifest["card"] = {**manifest.get("card", {}), "storage": "float16",
+                        "hardware": device, "precision": _precision(args.precision),
+                        "kit": json.loads((args.kit / "kit.json").read_text("utf-8"))
+                        .get("tiles"), "run": run_dir.name}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    names = ["manifest.json", "weights.npz"]
+    for name in ("history.csv", "summary.json", "config.json"):
+        shutil.copy2(run_dir / name, out / name)
+        names.append(name)
+    if summary.get("samples"):
+        shutil.copy2(summary["samples"], out / "samples.png")
+        names.append("samples.png")
+    return names
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    sys.path.insert(0, str(ROOT))
+    import keras
+
+    if _precision(args.precision) == "bf16":
+        # runner._precision leaves the global policy alone when mixed_precision is false.
+        keras.config.set_dtype_policy("mixed_bfloat16")
+    result = run(args)
+    print(json.dumps({"outdir": str(args.outdir), "files": result["files"],
+                      "steps": result["summary"]["step"], "val": result["summary"]["val"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
