@@ -47,10 +47,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("outdir", type=Path)
     p.add_argument("minutes", type=float, nargs="?", default=8.0)
     p.add_argument("--kit", type=Path, default=ROOT / "gpu-kit")
-    p.add_argument("--run", type=Path, help="run folder (default OUTDIR/../<model>-run)")
+    p.add_argument("--run", type=Path, help="run folder, kept off OUTDIR (default "
+                   "/tmp/photogan-gpu/<model>-run; an existing one is continued)")
     p.add_argument("--init-from", help="an earlier OUTDIR (manifest.json + weights.npz) "
                    "or a model id")
-    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--batch", type=int, default=32)
     p.add_argument("--crop", type=int, default=256)
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--seed", type=int, default=1)
@@ -143,7 +144,8 @@ def run(args) -> dict:
 
     began = time.monotonic()
     deadline = began + args.minutes * 60.0 - EXPORT_RESERVE_S
-    out, run_dir = args.outdir, args.run or args.outdir.parent / f"{args.model}-run"
+    out = args.outdir
+    run_dir = args.run or Path("/tmp/photogan-gpu") / f"{args.model}-run"
     home = run_dir / "home"
     os.environ["PHOTOGAN_HOME"] = str(home)
     device = _setup_torch()
@@ -171,6 +173,7 @@ def run(args) -> dict:
             checkpoint_every=every, sample_every=max(1, steps // 8)), main)
         per_step = main.seconds_per_step()
     model_id = args.id or args.model
+    shutil.rmtree(home / "models" / model_id, ignore_errors=True)  # an earlier session's
     final = runner.train(runner.Request(kind="deblur", out=run_dir, data=args.kit,
                                         steps=summary["step"], resume=True, export=model_id))
     copied = _publish(home / "models" / model_id, run_dir, out, final, device, args)

@@ -5,7 +5,8 @@ bank of blur kernels. Each item of a batch: a tile (a detailed one, or any tile 
 ``plain_crops`` share), a random ``(crop + 2 * margin)`` window and a left-right flip; then,
 like ``heavy_blur.degrade_heavy``: ``sharp_share`` of the items stay sharp (input = target);
 the others get highlights boosted (luma > 0.85 times 1.5-4) 15% of the time, a bank kernel
-(one grouped ``conv2d`` for the batch, mirrored border as ``degrade.blur``; both correlate),
+(FFT products for the whole batch at once, mirrored border and correlation as
+``degrade.blur``),
 the central crop, sensor noise ``sigma * sqrt(0.5 + value)`` with sigma 0-0.025 (as
 ``degrade.add_noise``) and, half of the time, a JPEG round trip at quality 60-95 on the CPU.
 
@@ -72,6 +73,34 @@ def _jpeg(img: np.ndarray, item: dict) -> np.ndarray:
     return degrade.jpeg(img, np.random.default_rng(item["jpeg_seed"]), item["jpeg"])
 
 
+def _correlate(x, weights, reach: int):
+    """``cv2.filter2D`` per item and channel (mirrored border, same size), through the FFT.
+
+    Args:
+        x: ``(B, 3, H, W)`` float32 tensor.
+        weights: ``(B * 3, 1, K, K)`` kernels, ``K = 2 * reach + 1``.
+
+    Returns:
+        ``(B, 3, H, W)``: ``out[y, x] = sum_ij pad(x)[y + i, x + j] k[i, j]``. Shake kernels
+        are up to 77 px wide, where a spatial (depthwise) convolution costs ``K**2`` per pixel;
+        the padded image's FFT product does not grow with ``K``. Correlating is convolving
+        with the kernel turned 180 degrees; the valid part starts at ``K - 1``.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    b, _, h, w = x.shape
+    if reach == 0:
+        return x * weights.reshape(b, 3, 1, 1)
+    padded = F.pad(x, (reach, reach, reach, reach), mode="reflect")
+    size = padded.shape[-2:]
+    k = 2 * reach + 1
+    kernels = torch.flip(weights.reshape(b, 3, k, k), dims=(-2, -1))
+    product = torch.fft.rfft2(padded, s=size) * torch.fft.rfft2(kernels, s=size)
+    full = torch.fft.irfft2(product, s=size)
+    return full[:, :, k - 1:k - 1 + h, k - 1:k - 1 + w]
+
+
 def _device():
     import torch
 
@@ -113,7 +142,7 @@ class KitDataset:
             raise UsageError(f"crop {self.crop} is larger than this kit's tiles allow "
                              f"({self.manifest['max_crop']}); use a smaller crop.")
         with np.load(self.root / "tiles.npz", allow_pickle=False) as data:
-            self.tiles = [_decode(p) for p in _unpack(data["png"], data["offsets"])]
+            self.tiles = list(_POOL.map(_decode, _unpack(data["png"], data["offsets"])))
             scores = data["texture"]
         detailed = np.flatnonzero(scores >= TEXTURE_MIN)
         self.detailed = detailed if detailed.size else np.arange(len(self.tiles))
@@ -177,7 +206,6 @@ class KitDataset:
     def _degrade(self, items: list[dict]) -> tuple[np.ndarray, np.ndarray]:
         """Blurred and sharp ``(B, crop, crop, 3)`` float32 in ``[0, 1]`` for ``items``."""
         import torch
-        import torch.nn.functional as F
 
         windows = np.stack([self._window(it) for it in items])
         m, c = self.margin, self.crop
@@ -188,12 +216,7 @@ class KitDataset:
             gains = torch.tensor([it["gain"] for it in items], device=self.device)
             x = x * torch.where(luma > 0.85, gains[:, None, None, None], 1.0)
             weights, reach = self._kernel_stack(items)
-            b, _, h, w = x.shape
-            flat = x.reshape(1, b * 3, h, w)
-            if reach:
-                flat = F.pad(flat, (reach, reach, reach, reach), mode="reflect")
-            out = F.conv2d(flat, weights, groups=b * 3).reshape(b, 3, h, w)
-            out = out[:, :, m:m + c, m:m + c].clamp(0.0, 1.0)
+            out = _correlate(x, weights, reach)[:, :, m:m + c, m:m + c].clamp(0.0, 1.0)
             out = self._add_noise(out, items)
         blurred = out.permute(0, 2, 3, 1).contiguous().cpu().numpy()
         for i, it in enumerate(items):

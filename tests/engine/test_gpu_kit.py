@@ -130,7 +130,8 @@ def test_gpu_train_end_to_end_on_cpu(kit, tmp_path):
            "PHOTOGAN_RESOURCES": str(tmp_path / "no-resources"), "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [sys.executable, str(REPO / "build_scripts" / "gpu_train.py"), "deblur-unet-small",
-         str(out), "10", "--kit", str(kit), "--batch", "2", "--crop", str(CROP),
+         str(out), "10", "--kit", str(kit), "--run", str(tmp_path / "run"), "--batch", "2",
+         "--crop", str(CROP),
          "--max-steps", "4", "--probe-steps", "2", "--precision", "float32",
          "--set", "width=4", "--set", "val_count=2", "--set", "ndf=4"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
@@ -176,3 +177,24 @@ def _deblur_with(outdir: Path, home: Path) -> None:
     finally:
         os.environ.pop("PHOTOGAN_HOME", None)
         clear_cache()
+
+
+def test_init_from_an_outdir_goes_into_the_private_store(tmp_path):
+    """``--init-from OUTDIR`` (an earlier session's result) becomes a model id of the run's
+    store, so ``runner.init_generators`` starts the generator from its weights."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_train",
+                                                  REPO / "build_scripts" / "gpu_train.py")
+    gpu_train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_train)
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "manifest.json").write_text(json.dumps({"id": "deblur-unet",
+                                                       "file": "weights.npz"}))
+    (earlier / "weights.npz").write_bytes(b"npz")
+    home = tmp_path / "home"
+    assert gpu_train._init_model(str(earlier), home) == "deblur-unet"
+    assert (home / "models" / "deblur-unet" / "weights.npz").read_bytes() == b"npz"
+    assert gpu_train._init_model("deblur-fast", home) == "deblur-fast"
+    assert gpu_train._init_model(None, home) is None
