@@ -134,8 +134,21 @@ class Budget:
         return float(np.median(recent)) if recent else 1.0
 
 
-def _train(runner, request, budget: Budget) -> dict:
-    return runner.train(request, progress=budget, cancel=budget.cancel)
+def _dataset(args, run_dir: Path, options: dict):
+    """The kit's dataset, built once for the three calls (decoding the tiles takes a while);
+    a continued run keeps its saved crop, seed and plain-crop share."""
+    from engine.training.kit_dataset import KitDataset
+
+    crop, seed, plain = args.crop, args.seed, float(options["plain_crops"])
+    if (run_dir / "config.json").is_file():
+        saved = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+        crop, seed = saved["crop"], saved["seed"]
+        plain = float(saved["options"].get("plain_crops", plain))
+    return KitDataset(args.kit, crop=crop, seed=seed, plain_crops=plain)
+
+
+def _train(runner, request, budget: Budget, dataset) -> dict:
+    return runner.train(request, progress=budget, cancel=budget.cancel, dataset=dataset)
 
 
 def run(args) -> dict:
@@ -161,7 +174,8 @@ def run(args) -> dict:
     if resume:  # a cut-off session of the same run: continue it (saved settings win)
         request = runner.Request(kind="deblur", out=run_dir, data=args.kit, steps=cap,
                                  resume=True)
-    summary = _train(runner, request, probe)
+    dataset = _dataset(args, run_dir, options)
+    summary = _train(runner, request, probe, dataset)
     per_step = probe.seconds_per_step()
     left = max(0.0, deadline - time.monotonic())
     steps = min(cap, summary["step"] + int(left / per_step))
@@ -170,16 +184,18 @@ def run(args) -> dict:
         every = max(1, int(args.checkpoint_minutes * 60.0 / per_step))
         summary = _train(runner, runner.Request(
             kind="deblur", out=run_dir, data=args.kit, steps=steps, resume=True,
-            checkpoint_every=every, sample_every=max(1, steps // 8)), main)
+            checkpoint_every=every, sample_every=max(1, steps // 8)), main, dataset)
         per_step = main.seconds_per_step()
     model_id = args.id or args.model
     shutil.rmtree(home / "models" / model_id, ignore_errors=True)  # an earlier session's
     final = runner.train(runner.Request(kind="deblur", out=run_dir, data=args.kit,
-                                        steps=summary["step"], resume=True, export=model_id))
+                                        steps=summary["step"], resume=True, export=model_id),
+                         dataset=dataset)
     copied = _publish(home / "models" / model_id, run_dir, out, final, device, args)
-    rate = args.batch / per_step
-    gflops = _gflops(options, args.crop, rate)
-    print(f"throughput: {rate:.1f} images/s at {args.crop}px, batch {args.batch}, "
+    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    rate = config["batch"] / per_step
+    gflops = _gflops(config["options"], config["crop"], rate)
+    print(f"throughput: {rate:.1f} images/s at {config['crop']}px, batch {config['batch']}, "
           f"{per_step * 1000:.0f} ms/step, ~{gflops:.0f} GFLOP/s (3x forward FLOPs), "
           f"{final['step']} steps in {time.monotonic() - began:.0f} s on {device}")
     return {"summary": final, "files": copied, "images_per_s": rate, "gflops": gflops}

@@ -126,8 +126,11 @@ class KitDataset:
 
     def __init__(self, root, crop: int, seed: int = 0, plain_crops: float = 0.3,
                  device=None) -> None:
-        import torch
-
+        try:
+            import torch
+        except ImportError:
+            raise UsageError("Training from a GPU kit needs PyTorch (pip install "
+                             "'photogan[torch]'); the kit's batches are made with it.") from None
         self.root = Path(root)
         if not is_kit(self.root):
             raise UsageError(f"{self.root} is not a GPU kit (no {KIT_MANIFEST}); build one "
