@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -61,8 +62,11 @@ def main(argv=None) -> int:
     manifest = build_kit(args.photos, args.out, tile=args.tile, stride=args.stride,
                          kernels=args.kernels, seed=args.seed,
                          extra={"wheels": wheels, "versions": versions,
+                                "wheels_bytes": round(folder_mb(args.out / "wheels") * 1e6),
                                 "python": "cp312 manylinux x86_64 (wheels)"})
     size = folder_mb(args.out)
+    manifest["total_bytes"] = round(size * 1e6)
+    (args.out / "kit.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     print(f"{args.out}: {manifest['tiles']} tiles ({manifest['textured_tiles']} detailed, "
           f"{manifest['tiles_bytes'] / 1e6:.1f} MB), {manifest['kernels']} kernels "
           f"({manifest['kernels_bytes'] / 1e6:.2f} MB), {len(wheels)} wheels; {size:.1f} MB")

@@ -157,19 +157,17 @@ class KitDataset:
 
     def _draw(self, rng: np.random.Generator, tile_index=None) -> dict:
         """One item's random choices, always drawn in the same order (exact replay)."""
-        if tile_index is None:
+        side = self.crop + 2 * self.margin
+        if tile_index is None:  # a random window of a random tile, maybe mirrored
             pool = np.arange(len(self.tiles)) if rng.uniform() < self.plain_crops \
                 else self.detailed
             tile_index = int(pool[rng.integers(0, len(pool))])
-            side = self.crop + 2 * self.margin
-            tile = self.tiles[tile_index]
-            top = int(rng.integers(0, tile.shape[0] - side + 1))
-            left = int(rng.integers(0, tile.shape[1] - side + 1))
+            room_y, room_x = (n - side for n in self.tiles[tile_index].shape[:2])
+            top, left = int(rng.integers(0, room_y + 1)), int(rng.integers(0, room_x + 1))
             flip = bool(rng.uniform() < 0.5)
-        else:
-            tile = self.tiles[tile_index]
-            side = self.crop + 2 * self.margin
-            top, left, flip = (tile.shape[0] - side) // 2, (tile.shape[1] - side) // 2, False
+        else:  # validation: the centre of the given tile
+            room_y, room_x = (n - side for n in self.tiles[tile_index].shape[:2])
+            top, left, flip = room_y // 2, room_x // 2, False
         return {
             "tile": tile_index, "top": top, "left": left, "flip": flip,
             "sharp": bool(rng.uniform() < SHARP_SHARE),
