@@ -1,14 +1,14 @@
 """``KitDataset``: deblur training pairs from a GPU kit, degraded with torch on the device.
 
-A kit folder (``engine.training.kit_build``; ``make gpu-kit``) holds sharp PNG tiles and a
-bank of blur kernels. Each item of a batch: a tile (a detailed one, or any tile for a
-``plain_crops`` share), a random ``(crop + 2 * margin)`` window and a left-right flip; then,
-like ``heavy_blur.degrade_heavy``: ``sharp_share`` of the items stay sharp (input = target);
-the others get highlights boosted (luma > 0.85 times 1.5-4) 15% of the time, a bank kernel
-(FFT products for the whole batch at once, mirrored border and correlation as
-``degrade.blur``),
-the central crop, sensor noise ``sigma * sqrt(0.5 + value)`` with sigma 0-0.025 (as
-``degrade.add_noise``) and, half of the time, a JPEG round trip at quality 60-95 on the CPU.
+A kit folder (``engine.training.kit_build``; ``make gpu-kit``) holds sharp tiles and a
+bank of blur kernels. Each item of a batch: a random photo, one of its tiles, a random
+``(crop + 2 * margin)`` window (one with detail, as folder datasets choose them, except for
+a ``plain_crops`` share, cut anywhere) and a left-right flip; then, like
+``heavy_blur.degrade_heavy``: ``SHARP_SHARE`` of the items stay sharp (input = target); the
+others get highlights boosted (luma > 0.85 times 1.5-4) 15% of the time, a bank kernel (FFT products for the whole batch
+at once; mirrored border and correlation as ``degrade.blur``), the central crop, sensor
+noise ``sigma * sqrt(0.5 + value)`` with sigma 0-0.025 (as ``degrade.add_noise``) and, half
+of the time, a JPEG round trip at quality 60-95 on the CPU.
 
 The blur and the noise run on CUDA when torch sees a GPU, else on the CPU (tests). Every
 random choice is drawn from the ``rng`` given to ``sample`` (noise through a torch generator
@@ -29,7 +29,7 @@ import numpy as np
 from engine.errors import UsageError
 from engine.imaging import color
 from engine.training import degrade
-from engine.training.datasets import TEXTURE_MIN
+from engine.training.datasets import TEXTURE_MIN, TEXTURE_TRIES, texture
 from engine.training.kit_build import KIT_FORMAT, KIT_MANIFEST
 
 __all__ = ["KitDataset", "is_kit"]
@@ -51,9 +51,9 @@ def _unpack(blob: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
     return [blob[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
-def _decode(png: np.ndarray) -> np.ndarray:
-    """A PNG tile to uint8 RGB ``(T, T, 3)`` (through the pixel contract)."""
-    pixels, _, _, _ = color.decoded_to_rgb(cv2.imdecode(png, cv2.IMREAD_COLOR))
+def _decode(encoded: np.ndarray) -> np.ndarray:
+    """An encoded (WebP) tile to uint8 RGB ``(T, T, 3)`` (through the pixel contract)."""
+    pixels, _, _, _ = color.decoded_to_rgb(cv2.imdecode(encoded, cv2.IMREAD_COLOR))
     return np.rint(pixels * 255.0).astype(np.uint8)
 
 
@@ -114,7 +114,7 @@ class KitDataset:
         root: the kit folder.
         crop: training crop side; at most the kit's ``max_crop``.
         seed: recorded in ``describe()``; batches depend only on ``sample``'s generator.
-        plain_crops: share of items drawn from any tile rather than a detailed one.
+        plain_crops: share of items cut anywhere rather than where the tile has detail.
         device: ``"cuda"`` / ``"cpu"``; default CUDA when available.
 
     Raises:
@@ -145,8 +145,12 @@ class KitDataset:
             raise UsageError(f"crop {self.crop} is larger than this kit's tiles allow "
                              f"({self.manifest['max_crop']}); use a smaller crop.")
         with np.load(self.root / "tiles.npz", allow_pickle=False) as data:
-            self.tiles = list(_POOL.map(_decode, _unpack(data["png"], data["offsets"])))
+            self.tiles = list(_POOL.map(_decode, _unpack(data["images"], data["offsets"])))
             scores = data["texture"]
+            sources = data["source"]
+        # Items draw a photo, then one of its tiles: as many items per photo as a folder
+        # dataset gives, whatever the photo's size (large wallpapers are mostly smooth).
+        self.by_photo = [np.flatnonzero(sources == s) for s in np.unique(sources)]
         detailed = np.flatnonzero(scores >= TEXTURE_MIN)
         self.detailed = detailed if detailed.size else np.arange(len(self.tiles))
         self.kernels = _load_kernels(self.root / "kernels.npz")
@@ -159,11 +163,10 @@ class KitDataset:
         """One item's random choices, always drawn in the same order (exact replay)."""
         side = self.crop + 2 * self.margin
         if tile_index is None:  # a random window of a random tile, maybe mirrored
-            pool = np.arange(len(self.tiles)) if rng.uniform() < self.plain_crops \
-                else self.detailed
-            tile_index = int(pool[rng.integers(0, len(pool))])
-            room_y, room_x = (n - side for n in self.tiles[tile_index].shape[:2])
-            top, left = int(rng.integers(0, room_y + 1)), int(rng.integers(0, room_x + 1))
+            plain = rng.uniform() < self.plain_crops
+            tiles = self.by_photo[int(rng.integers(0, len(self.by_photo)))]
+            tile_index = int(tiles[rng.integers(0, len(tiles))])
+            top, left = self._spot(self.tiles[tile_index], rng, plain)
             flip = bool(rng.uniform() < 0.5)
         else:  # validation: the centre of the given tile
             room_y, room_x = (n - side for n in self.tiles[tile_index].shape[:2])
@@ -178,6 +181,24 @@ class KitDataset:
             "jpeg": int(rng.integers(60, 96)) if rng.uniform() < JPEG_SHARE else 0,
             "jpeg_seed": int(rng.integers(0, 2**32)),
         }
+
+    def _spot(self, tile: np.ndarray, rng: np.random.Generator, plain: bool) -> tuple[int, int]:
+        """A window's top-left corner: anywhere for a plain crop; else, as
+        ``datasets._textured_window``, the first of ``TEXTURE_TRIES`` random windows whose
+        crop has ``texture >= TEXTURE_MIN`` (else the most textured of them)."""
+        side, m, c = self.crop + 2 * self.margin, self.margin, self.crop
+        room_y, room_x = tile.shape[0] - side, tile.shape[1] - side
+        best, best_score = None, -1.0
+        for _ in range(1 if plain else TEXTURE_TRIES):
+            top, left = int(rng.integers(0, room_y + 1)), int(rng.integers(0, room_x + 1))
+            if plain:
+                return top, left
+            score = texture(tile[top + m:top + m + c, left + m:left + m + c])
+            if score >= TEXTURE_MIN:
+                return top, left
+            if score > best_score:
+                best, best_score = (top, left), score
+        return best
 
     def _window(self, item: dict) -> np.ndarray:
         side = self.crop + 2 * self.margin
