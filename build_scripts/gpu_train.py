@@ -17,8 +17,7 @@ torch backend; see docs/GPU.md. The run is an ordinary ``photogan train deblur``
 start the generator (the optimizer starts fresh, as ``photogan train --init-from`` does).
 Precision: ``bf16`` builds the models under Keras' ``mixed_bfloat16`` policy (float32
 variables, bfloat16 compute, no loss scaling); the default picks it when CUDA is present.
-On the torch backend Keras hands channels-last tensors to cuDNN as NHWC-strided views, so
-its channels-last kernels run without a copy; ``cudnn.benchmark`` and TF32 are turned on.
+Channels-last: see ``_channels_last`` (on with CUDA); ``cudnn.benchmark`` and TF32 are on.
 """
 
 from __future__ import annotations
@@ -59,6 +58,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--probe-steps", type=int, default=20)
     p.add_argument("--checkpoint-minutes", type=float, default=3.0)
     p.add_argument("--precision", choices=("auto", "bf16", "float32"), default="auto")
+    p.add_argument("--channels-last", choices=("auto", "on", "off"), default="auto",
+                   help="convolutions in the channels-last layout without copies (auto: "
+                   "with CUDA)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="more trainer options (e.g. width=4, fft_weight=0.1)")
     p.add_argument("--id", default=None, help="model id in OUTDIR's manifest (default MODEL)")
@@ -94,6 +96,31 @@ def _setup_torch() -> str:
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     return torch.cuda.get_device_name(0)
+
+
+def _channels_last(choice: str) -> bool:
+    """Keras' torch convolutions copy every NHWC activation to NCHW (``permute(...)
+    .contiguous()``) and permute the result back. A permuted NHWC tensor already *is* a
+    channels-last NCHW tensor, so asking for that layout instead copies nothing, and cuDNN
+    runs its NHWC kernels (the layout its bf16 tensor-core convolutions prefer); outputs
+    come back NHWC-contiguous. Patched here, for this process only (``auto``: with CUDA).
+    """
+    import torch
+
+    if choice == "off" or (choice == "auto" and not torch.cuda.is_available()):
+        return False
+    from keras.src.backend.torch import nn
+
+    original = nn._transpose_spatial_inputs
+
+    def transpose(inputs):
+        if inputs.ndim == 4:
+            return torch.permute(inputs, (0, 3, 1, 2)).contiguous(
+                memory_format=torch.channels_last)
+        return original(inputs)
+
+    nn._transpose_spatial_inputs = transpose
+    return True
 
 
 def _init_model(init_from: str | None, home: Path) -> str | None:
@@ -162,6 +189,7 @@ def run(args) -> dict:
     home = run_dir / "home"
     os.environ["PHOTOGAN_HOME"] = str(home)
     device = _setup_torch()
+    layout = "channels-last" if _channels_last(args.channels_last) else "keras default"
     options = _options(args)
     init_id = _init_model(args.init_from, home)
     base = dict(kind="deblur", out=run_dir, data=args.kit, batch=args.batch, crop=args.crop,
@@ -197,7 +225,8 @@ def run(args) -> dict:
     gflops = _gflops(config["options"], config["crop"], rate)
     print(f"throughput: {rate:.1f} images/s at {config['crop']}px, batch {config['batch']}, "
           f"{per_step * 1000:.0f} ms/step, ~{gflops:.0f} GFLOP/s (3x forward FLOPs), "
-          f"{final['step']} steps in {time.monotonic() - began:.0f} s on {device}")
+          f"{final['step']} steps in {time.monotonic() - began:.0f} s on {device} "
+          f"({_precision(args.precision)}, {layout})")
     return {"summary": final, "files": copied, "images_per_s": rate, "gflops": gflops}
 
 

@@ -133,10 +133,12 @@ def test_gpu_train_end_to_end_on_cpu(kit, tmp_path):
          str(out), "10", "--kit", str(kit), "--run", str(tmp_path / "run"), "--batch", "2",
          "--crop", str(CROP),
          "--max-steps", "4", "--probe-steps", "2", "--precision", "float32",
+         "--channels-last", "on",
          "--set", "width=4", "--set", "val_count=2", "--set", "ndf=4"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert "images/s" in done.stdout and "GFLOP/s" in done.stdout
+    assert "channels-last" in done.stdout
     files = sorted(p.name for p in out.iterdir())
     assert files == ["config.json", "history.csv", "manifest.json", "samples.png",
                      "summary.json", "weights.npz"]
