@@ -7,8 +7,9 @@ a ``plain_crops`` share, cut anywhere) and a left-right flip; then, like
 ``heavy_blur.degrade_heavy``: ``SHARP_SHARE`` of the items stay sharp (input = target); the
 others get highlights boosted (luma > 0.85 times 1.5-4) 15% of the time, a bank kernel
 (FFT products for the whole batch at once; mirrored border and correlation as
-``degrade.blur``), the central crop, sensor noise ``sigma * sqrt(0.5 + value)`` with sigma 0-0.025 (as ``degrade.add_noise``) and, half
-of the time, a JPEG round trip at quality 60-95 on the CPU.
+``degrade.blur``), the central crop, sensor noise ``sigma * sqrt(0.5 + value)`` with sigma
+0-0.025 (as ``degrade.add_noise``) and, half of the time, a JPEG round trip at quality
+60-95 on the CPU.
 
 The blur and the noise run on CUDA when torch sees a GPU, else on the CPU (tests). Every
 random choice is drawn from the ``rng`` given to ``sample`` (noise through a torch generator
