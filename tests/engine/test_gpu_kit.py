@@ -123,7 +123,7 @@ def test_runner_picks_the_kit_for_deblur(kit):
     assert isinstance(dataset, KitDataset) and dataset.describe()["mode"] == "kit"
 
 
-def test_gpu_train_end_to_end_on_cpu(kit, tmp_path):
+def test_gpu_train_end_to_end_on_cpu(kit, tmp_path, store):
     """gpu_train.py on the torch backend: a few steps of a tiny U-Net, then a usable model."""
     out = tmp_path / "out"
     env = {**os.environ, "KERAS_BACKEND": "torch", "PYTHONPATH": str(REPO),
@@ -149,36 +149,26 @@ def test_gpu_train_end_to_end_on_cpu(kit, tmp_path):
     with np.load(out / "weights.npz") as weights:
         assert all(weights[k].dtype == np.float16 for k in weights.files
                    if weights[k].dtype.kind == "f")
-    _deblur_with(out, tmp_path / "home")
+    _deblur_with(out, store)
 
 
-def _deblur_with(outdir: Path, home: Path) -> None:
+def _deblur_with(outdir: Path, user_models: Path) -> None:
     """Install OUTDIR as a user model and deblur a small image with it."""
     import shutil
 
-    from engine.store import catalog
-    from engine.store.loader import clear_cache
+    from engine import api
 
-    os.environ["PHOTOGAN_HOME"] = str(home)
-    try:
-        manifest = json.loads((outdir / "manifest.json").read_text())
-        target = catalog.user_models_dir() / manifest["id"]
-        target.mkdir(parents=True)
-        for name in ("manifest.json", "weights.npz"):
-            shutil.copy2(outdir / name, target / name)
-        clear_cache()
-        from engine import api
-
-        rng = np.random.default_rng(0)
-        rgb = rng.integers(50, 200, (40, 56, 3), dtype=np.uint8)
-        out = api.process_array("deblur", rgb, {"model": manifest["id"],
-                                                "keep_tones": False})
-        assert out.shape == rgb.shape and out.dtype == np.uint8
-        diff = np.abs(out.astype(np.float32) - rgb)
-        assert 0 < diff.mean() < 40  # changed, but near the identity: not a crash image
-    finally:
-        os.environ.pop("PHOTOGAN_HOME", None)
-        clear_cache()
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    target = user_models / manifest["id"]
+    target.mkdir(parents=True)
+    for name in ("manifest.json", "weights.npz"):
+        shutil.copy2(outdir / name, target / name)
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(50, 200, (40, 56, 3), dtype=np.uint8)
+    out = api.process_array("deblur", rgb, {"model": manifest["id"], "keep_tones": False})
+    assert out.shape == rgb.shape and out.dtype == np.uint8
+    diff = np.abs(out.astype(np.float32) - rgb)
+    assert 0 < diff.mean() < 40  # changed, but near the identity: not a crash image
 
 
 def test_init_from_an_outdir_goes_into_the_private_store(tmp_path):
