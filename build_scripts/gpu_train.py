@@ -200,6 +200,7 @@ def run(args) -> dict:
     request = runner.Request(**base, steps=cap, sample_every=cap, checkpoint_every=cap,
                              resume=resume)
     if resume:  # a cut-off session of the same run: continue it (saved settings win)
+        print(f"continuing the run in {run_dir} with its saved settings", flush=True)
         request = runner.Request(kind="deblur", out=run_dir, data=args.kit, steps=cap,
                                  resume=True)
     dataset = _dataset(args, run_dir, options)

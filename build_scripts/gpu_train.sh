@@ -12,8 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { sed -n 4,9p "$0"; exit 2; }
-MODEL=$1 OUTDIR=$2 MINUTES=${3:-8}
-shift $(( $# >= 3 ? 3 : 2 ))
+MODEL=$1 OUTDIR=$2 MINUTES=8
+shift 2
+if [ $# -ge 1 ] && [ "${1#-}" = "$1" ]; then MINUTES=$1; shift; fi
 KIT=${PHOTOGAN_KIT:-gpu-kit}
 PY=${PYTHON:-python3}
 [ -f "$KIT/kit.json" ] || { echo "no GPU kit in $KIT: run 'make gpu-kit' first" >&2; exit 2; }
