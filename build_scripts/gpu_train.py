@@ -124,12 +124,20 @@ def _channels_last(choice: str) -> bool:
 
 
 def _init_model(init_from: str | None, home: Path) -> str | None:
-    """A folder with manifest.json goes into the private store; returns the model id."""
+    """Copy the model to start from into the run's private store; returns its id.
+
+    ``init_from`` is a folder holding manifest.json (an earlier OUTDIR, or a folder of
+    resources/weights) or a stored model's id. The run's store is private and the shipped
+    models are hidden from it afterwards (``run``), so the export's id never clashes with a
+    shipped one.
+    """
     if not init_from:
         return None
     folder = Path(init_from)
     if not (folder / "manifest.json").is_file():
-        return init_from
+        from engine.store import catalog
+
+        folder = catalog.get(init_from).weights_path.parent
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     target = home / "models" / manifest["id"]
     shutil.rmtree(target, ignore_errors=True)
@@ -192,6 +200,7 @@ def run(args) -> dict:
     layout = "channels-last" if _channels_last(args.channels_last) else "keras default"
     options = _options(args)
     init_id = _init_model(args.init_from, home)
+    os.environ["PHOTOGAN_RESOURCES"] = str(run_dir / "no-shipped-models")
     base = dict(kind="deblur", out=run_dir, data=args.kit, batch=args.batch, crop=args.crop,
                 seed=args.seed, options=options, init_from=init_id)
     cap = args.max_steps or 10**7

@@ -170,9 +170,9 @@ def _deblur_with(outdir: Path, user_models: Path) -> None:
     assert 0 < diff.mean() < 40  # changed, but near the identity: not a crash image
 
 
-def test_init_from_an_outdir_goes_into_the_private_store(tmp_path):
-    """``--init-from OUTDIR`` (an earlier session's result) becomes a model id of the run's
-    store, so ``runner.init_generators`` starts the generator from its weights."""
+def test_init_from_goes_into_the_private_store(tmp_path, monkeypatch):
+    """``--init-from OUTDIR`` (an earlier session's result) or a shipped id becomes a model
+    of the run's private store, so ``runner.init_generators`` starts from its weights."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("gpu_train",
@@ -185,7 +185,9 @@ def test_init_from_an_outdir_goes_into_the_private_store(tmp_path):
                                                        "file": "weights.npz"}))
     (earlier / "weights.npz").write_bytes(b"npz")
     home = tmp_path / "home"
+    monkeypatch.delenv("PHOTOGAN_RESOURCES", raising=False)
     assert gpu_train._init_model(str(earlier), home) == "deblur-unet"
     assert (home / "models" / "deblur-unet" / "weights.npz").read_bytes() == b"npz"
-    assert gpu_train._init_model("deblur-fast", home) == "deblur-fast"
+    assert gpu_train._init_model("deblur-fast", home) == "deblur-fast"  # a shipped id
+    assert (home / "models" / "deblur-fast" / "manifest.json").is_file()
     assert gpu_train._init_model(None, home) is None
