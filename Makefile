@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGE_STAMP := $(VENV)/.installed-package
 
-.PHONY: demo test lint venv clean package smoke-test
+.PHONY: demo test lint venv clean package smoke-test gpu-kit
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ package: $(PACKAGE_STAMP)
 
 smoke-test: $(STAMP)
 	$(BIN)/python build_scripts/smoke_test.py
+
+# The GPU training kit (docs/GPU.md): crops, blur kernels and wheels in gpu-kit/ (<= 60 MB).
+gpu-kit: $(STAMP)
+	@test -d data/photos/train || $(BIN)/python build_scripts/fetch_training_data.py
+	$(BIN)/python build_scripts/make_gpu_kit.py
 
 demo: $(STAMP)
 	$(BIN)/python -m engine.cli.demo

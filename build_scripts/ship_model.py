@@ -11,6 +11,9 @@ Run (after ``photogan train ... --out runs/NAME``)::
         --id deblur-fast --title "DeblurGAN fast (ngf 32, 6 blocks)" --default \\
         --note "Trained on data/photos/train (40 photos, see docs/MODELS.md)."
 
+An OUTDIR written by ``build_scripts/gpu_train.sh`` (docs/GPU.md) is published the same way,
+without a run folder: pass it instead of ``RUN``.
+
 CycleGAN runs publish two models, ``ID`` (photo2monet) and ``ID-inverse`` (monet2photo).
 ``--eval FILE`` adds a ``photogan eval --report`` JSON to the card of every published model.
 """
@@ -43,6 +46,18 @@ def _export(run: Path, kind: str, model_id: str, home: Path) -> list[Path]:
         raise SystemExit(f"{run}: the run is not finished ({summary['step']} of "
                          f"{summary['steps']} steps); finish it with --resume first.")
     return [home / "models" / e["id"] for e in summary["exports"]]
+
+
+def _from_outdir(outdir: Path, model_id: str, home: Path) -> list[Path]:
+    """An OUTDIR of ``build_scripts/gpu_train.sh`` (manifest.json + weights.npz, history.csv)
+    as an exported model folder named ``model_id`` (the run itself stayed on the device)."""
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    folder = home / model_id
+    folder.mkdir(parents=True)
+    shutil.copy2(outdir / manifest["file"], folder / manifest["file"])
+    manifest["id"] = model_id
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return [folder]
 
 
 def _float16(folder: Path, manifest: dict) -> None:
@@ -111,7 +126,8 @@ def publish(folder: Path, title: str, default: bool, notes: list[str], evaluatio
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("run", type=Path, help="finished run folder")
+    parser.add_argument("run", type=Path, help="finished run folder, or the OUTDIR of "
+                        "build_scripts/gpu_train.sh")
     parser.add_argument("--kind", required=True, choices=["deblur", "upscale", "cyclegan",
                                                           "dcgan"])
     parser.add_argument("--id", required=True, help="model id (folder name)")
@@ -125,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
 
     evaluation = json.loads(args.eval.read_text()) if args.eval else None
     with tempfile.TemporaryDirectory(prefix="photogan-ship-") as home:
-        folders = _export(args.run.resolve(), args.kind, args.id, Path(home))
+        if (args.run / "manifest.json").is_file():  # gpu_train.sh's OUTDIR
+            folders = _from_outdir(args.run, args.id, Path(home))
+        else:
+            folders = _export(args.run.resolve(), args.kind, args.id, Path(home))
         for folder in folders:
             inverse = folder.name.endswith("-inverse")
             title = (args.inverse_title or f"{args.title} (inverse)") if inverse else args.title

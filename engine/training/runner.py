@@ -225,7 +225,11 @@ def _resumed_config(req: Request, out: Path, dataset):
 
 def _make_dataset(kind: str, data, data_b, crop: int, seed: int, options: dict):
     from engine.training.datasets import make_dataset
+    from engine.training.kit_dataset import KitDataset, is_kit
 
+    if kind == "deblur" and is_kit(data):  # a GPU kit (make gpu-kit): heavy mix on the device
+        return KitDataset(Path(data), crop=crop, seed=seed,
+                          plain_crops=options.get("plain_crops", 0.3))
     return make_dataset(kind, Path(data), Path(data_b) if data_b else None, crop=crop,
                         seed=seed, degradation=options.get("degradation", "realistic"),
                         plain_crops=options.get("plain_crops", 0.0))
