@@ -73,17 +73,17 @@ def test_registered_with_declared_params():
     assert task.kind == "image"
     names = [p.name for p in task.params]
     assert names == ["style_image", "content_weight", "style_weight", "tv_weight", "iterations",
-                     "size", "preserve_color", "optimizer", "seed"]
+                     "size", "keep_colors", "optimizer", "seed"]
     options = task.parse_options({})
     assert options["style_image"] == "starry_night"
     assert options["optimizer"] == "lbfgs" and options["size"] == 512
-    assert options["preserve_color"] is False
+    assert options["keep_colors"] is False
     assert task.weights_status() is None
 
 
 @pytest.mark.parametrize("given", [
     {"iterations": "0"}, {"iterations": "2001"}, {"size": "32"}, {"optimizer": "sgd"},
-    {"preserve_color": "maybe"}, {"style_weight": "-1"}, {"style_image": "no_such_style"},
+    {"keep_colors": "maybe"}, {"style_weight": "-1"}, {"style_image": "no_such_style"},
     {"brush": "3"},
 ])
 def test_bad_params_raise_usage_error(given):
@@ -139,10 +139,10 @@ def test_loss_decreases(style_path, optimizer):
     assert (last.done, last.total) == (6, 6) and last.message.startswith("loss ")
 
 
-def test_preserve_color_keeps_the_photos_chroma(style_path):
+def test_keep_colors_keeps_the_photos_chroma(style_path):
     content = photo()
     kept = run(Image(content), style_image=str(style_path), iterations=5, style_weight=100,
-               preserve_color=True)
+               keep_colors=True)
     free = run(Image(content), style_image=str(style_path), iterations=5, style_weight=100)
     source = color.rgb_to_ycbcr(content)
     kept_ycc, free_ycc = color.rgb_to_ycbcr(kept.pixels), color.rgb_to_ycbcr(free.pixels)
