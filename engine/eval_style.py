@@ -43,7 +43,7 @@ JUDGE_WIDTHS = (64, 96, 128, 128)
 PROJECTIONS = 64
 QUANTILES = 128
 PALETTE_SAMPLES = 40000
-EDGE_BLUR = 2.0
+EDGE_BLUR = 3.0
 TASKS = {"style": "style", "painting": "photo2monet"}
 TARGET_RATIO = 1.0 / 3.0
 TARGET_STRUCTURE = 0.5
@@ -199,12 +199,15 @@ def evaluate_style(
     limit: int = 0,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    save: Path | None = None,
 ) -> list[StyleRow]:
     """Score the photo, the colour-transfer reference and the task's output on every photo
     under ``data`` against ``style_image`` (a bundled style name or a file).
 
     ``task`` is ``style`` (the style task at its defaults) or ``painting`` (the
     ``photo2monet`` CycleGAN, ``model`` or the default one; its painting is ``style_image``).
+    With ``save``, each output is also written there as ``<photo stem>.png`` (working size;
+    ``build_scripts/style_sheet.py`` composes the docs' sheet from them).
 
     Returns:
         ``[photo, colour transfer, output]`` rows with means over photos.
@@ -232,6 +235,8 @@ def evaluate_style(
             seconds = time.perf_counter() - started
             row = scores(result, photo, painting, painting_stats)
             rows[name].per_image.append({"image": path.name, **row, "seconds": seconds})
+            if save is not None and name.endswith("output"):
+                io.write(Image(pixels=result.astype(np.float32)), Path(save) / f"{path.stem}.png")
         progress(Progress("eval", done, len(paths), path.name))
     return [_mean(row) for row in rows.values()]
 

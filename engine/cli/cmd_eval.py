@@ -101,6 +101,8 @@ def add_style_arguments(p: argparse.ArgumentParser) -> None:
                    "or an image file)")
     p.add_argument("--size", type=int, default=512,
                    help="style/painting: working size, long side in pixels")
+    p.add_argument("--save", type=Path, metavar="DIR",
+                   help="style/painting: also write each output there (PNG, working size)")
 
 
 def handle_style(args: argparse.Namespace) -> int:
@@ -109,7 +111,7 @@ def handle_style(args: argparse.Namespace) -> int:
     from engine.eval_style import evaluate_style, table
 
     rows = evaluate_style(args.task, args.data, args.style, args.model, args.size,
-                          args.limit, PlainDisplay())
+                          args.limit, PlainDisplay(), save=args.save)
     for line in table(args.task, rows, args.style, args.size):
         print(line)
     if args.report:
