@@ -42,24 +42,26 @@ def content_loss(features, target):
 
 
 def channel_moments(features):
-    """Channel means and standard deviations over positions of ``(1, h, w, C)``: two
-    ``(C,)`` tensors."""
+    """Channel means and variances over positions of ``(1, h, w, C)``: two ``(C,)`` tensors.
+
+    Variances rather than standard deviations: a square root is not differentiable at the
+    zero spread of a channel the ReLU keeps silent, and its steep slope near there would make
+    the gradient jump."""
     flat = ops.reshape(features, (-1, features.shape[-1]))
     mean = ops.mean(flat, axis=0)
-    std = ops.sqrt(ops.mean(ops.square(flat - mean), axis=0) + EPSILON)
-    return mean, std
+    return mean, ops.mean(ops.square(flat - mean), axis=0)
 
 
 def style_statistics(features):
     """What the style loss matches for one layer's ``(1, h, w, C)`` activations:
-    ``(gram (C, C), mean (C,), std (C,))``."""
-    mean, std = channel_moments(features)
-    return gram_matrix(features), mean, std
+    ``(gram (C, C), mean (C,), variance (C,))``."""
+    mean, var = channel_moments(features)
+    return gram_matrix(features), mean, var
 
 
 def style_loss(features, targets):
     """Mean over layers of the relative squared errors of the Gram matrix plus those of the
-    channel means and standard deviations (each relative error weighted equally).
+    channel means and variances (each relative error weighted equally).
 
     Matching the first and second moments as well as the Gram matrix is what makes random
     (untrained) feature networks transfer texture well (Ustyuzhaninov et al. 2017; the
@@ -98,7 +100,7 @@ def make_loss_fn(model, content_layer: str, style_layers: tuple[str, ...]):
     Returns:
         ``loss_fn(image, content_target, style_stats, weights) -> (loss, parts)``: ``image``
         ``(1, H, W, 3)``; ``content_target`` the content image's ``content_layer`` output;
-        ``style_stats`` one ``style_statistics`` triple (Gram, means, spreads) per layer in
+        ``style_stats`` one ``style_statistics`` triple (Gram, means, variances) per layer in
         ``style_layers`` order, as ``targets`` returns them; ``weights`` ``(3,)`` float32 =
         (content, style, total variation). ``loss`` is a scalar, ``parts``
         a dict of the three unweighted terms (``content``, ``style``, ``tv``).
