@@ -42,7 +42,7 @@ def test_match_colors_gives_the_painting_palette_and_keeps_the_shapes():
     photo, paint = scene(), painting()
     moved = match_colors(photo, paint)
     assert moved.shape == photo.shape and moved.dtype == np.float32
-    assert 0.0 <= moved.min() and moved.max() <= 1.0
+    assert moved.min() >= 0.0 and moved.max() <= 1.0
     target = color.rgb_to_lab(paint).reshape(-1, 3).mean(0)
     before = np.abs(color.rgb_to_lab(photo).reshape(-1, 3).mean(0) - target).max()
     after = np.abs(color.rgb_to_lab(moved).reshape(-1, 3).mean(0) - target).max()
