@@ -1,5 +1,7 @@
 """``photogan eval deblur|upscale --data DIR``: the model against classical baselines;
-``photogan eval sample --data DIR``: sample quality through a classifier trained on DIR."""
+``photogan eval sample --data DIR``: sample quality through a classifier trained on DIR;
+``photogan eval style|painting --data DIR``: style, palette and structure scores
+(``engine.eval_style``)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from engine.events import CancelToken
 def setup(subs: argparse._SubParsersAction) -> None:
     p = subs.add_parser("eval", help="score deblur/upscale against classical baselines, or "
                         "sample quality with a classifier")
-    p.add_argument("task", choices=("deblur", "upscale", "sample"))
+    p.add_argument("task", choices=("deblur", "upscale", "sample", "style", "painting"))
     p.add_argument("--data", type=Path, required=True, help="folder of sharp held-out photos "
                    "(sample: a folder with train/<label>/ and test/<label>/ images)")
     p.add_argument("--model", default="", help="model id (default: the task's default)")
@@ -31,6 +33,7 @@ def setup(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--count", type=int, default=2000, help="sample: images per row")
     p.add_argument("--seed", type=int, default=0, help="sample: latent and split seed")
     p.add_argument("--report", type=Path, metavar="FILE", help="write the results as JSON")
+    add_style_arguments(p)
     p.set_defaults(handler=handle)
 
 
@@ -41,6 +44,8 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.task == "sample":
         return handle_sample(args)
+    if args.task in ("style", "painting"):
+        return handle_style(args)
     token = CancelToken()
     with ctrl_c_cancels(token):
         results = evaluate(args.task, args.data, args.model, args.crop, args.limit,
@@ -113,3 +118,33 @@ def sample_table(result) -> list[str]:
     lines += [f"{r.name:<40} " + " ".join(f"{h * 100:>5.1f}" for h in r.histogram)
               for r in result.rows]
     return lines
+
+
+# --- style / painting (issue 18) ---------------------------------------------------------
+
+
+def add_style_arguments(p: argparse.ArgumentParser) -> None:
+    """The options only ``eval style`` and ``eval painting`` read."""
+    p.add_argument("--style", default="starry_night",
+                   help="style/painting: the painting to compare with (a bundled style name "
+                   "or an image file)")
+    p.add_argument("--size", type=int, default=512,
+                   help="style/painting: working size, long side in pixels")
+    p.add_argument("--save", type=Path, metavar="DIR",
+                   help="style/painting: also write each output there (PNG, working size)")
+
+
+def handle_style(args: argparse.Namespace) -> int:
+    from engine.atomic import write_text_atomic
+    from engine.cli.display import PlainDisplay
+    from engine.eval_style import evaluate_style, table
+
+    token = CancelToken()
+    with ctrl_c_cancels(token):
+        rows = evaluate_style(args.task, args.data, args.style, args.model, args.size,
+                              args.limit, PlainDisplay(), cancel=token, save=args.save)
+    for line in table(args.task, rows, args.style, args.size):
+        print(line)
+    if args.report:
+        write_text_atomic(args.report, json.dumps([r.to_json() for r in rows], indent=2))
+    return EXIT_OK

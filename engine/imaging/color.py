@@ -142,6 +142,46 @@ def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
     return np.stack([red, green, blue], axis=-1).astype(np.float32, copy=False)
 
 
+# CIE Lab (D65 white) of sRGB: the decorrelated, roughly perceptually uniform colour space
+# where palettes are compared and transferred (Reinhard et al. 2001).
+_RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
+                        [0.2126729, 0.7151522, 0.0721750],
+                        [0.0193339, 0.1191920, 0.9503041]], np.float64)
+_D65 = np.array([0.95047, 1.0, 1.08883], np.float64)
+_LAB_EPS = (6.0 / 29.0) ** 3
+_LAB_K = (29.0 / 6.0) ** 2 / 3.0
+
+
+def rgb_to_lab(pixels: np.ndarray) -> np.ndarray:
+    """CIE Lab (D65) of sRGB pixels.
+
+    Args:
+        pixels: ``(..., 3)`` RGB float in ``[0, 1]`` (sRGB-encoded).
+
+    Returns:
+        ``(..., 3)`` float32: L in ``[0, 100]``, a and b roughly in ``[-128, 127]``.
+    """
+    rgb = np.clip(np.asarray(pixels, np.float64), 0.0, 1.0)
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = (linear @ _RGB_TO_XYZ.T) / _D65
+    f = np.where(xyz > _LAB_EPS, np.cbrt(xyz), xyz * _LAB_K + 4.0 / 29.0)
+    lab = np.stack([116.0 * f[..., 1] - 16.0, 500.0 * (f[..., 0] - f[..., 1]),
+                    200.0 * (f[..., 1] - f[..., 2])], axis=-1)
+    return lab.astype(np.float32)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """Inverse of ``rgb_to_lab``: ``(..., 3)`` Lab to ``(..., 3)`` float32 sRGB clipped to
+    ``[0, 1]`` (Lab colours outside the sRGB gamut are clipped)."""
+    lab = np.asarray(lab, np.float64)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    f = np.stack([fy + lab[..., 1] / 500.0, fy, fy - lab[..., 2] / 200.0], axis=-1)
+    xyz = np.where(f > 6.0 / 29.0, f**3, (f - 4.0 / 29.0) / _LAB_K) * _D65
+    linear = np.clip(xyz @ np.linalg.inv(_RGB_TO_XYZ).T, 0.0, 1.0)
+    rgb = np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+
+
 def to_display(pixels: np.ndarray) -> np.ndarray:
     """RGB uint8 ``(H, W, 3)`` for on-screen display (what the GUI receives)."""
     return np.ascontiguousarray(quantize(pixels, 255.0).astype(np.uint8))

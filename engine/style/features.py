@@ -45,6 +45,9 @@ VGG_CONTENT_LAYER = "block4_conv2"
 RANDOM_CONTENT_LAYER = "block1_conv1"
 # Binomial low-pass (Burt & Adelson) of the fallback's image pyramid; see build_fallback_features.
 PYRAMID_TAPS = (1.0, 4.0, 6.0, 4.0, 1.0)
+# Filters per level of the fallback network: many channels make random features describe
+# texture well (Ustyuzhaninov et al. 2017), at a cost per iteration.
+FALLBACK_WIDTHS = (64, 128, 128, 192, 192)
 STYLE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 
 QUALITY_NOTICE = (
@@ -203,7 +206,7 @@ def build_fallback_features(seed: int = 0):
 
     from engine.models.vgg import build_random_features
 
-    source = build_random_features(seed=seed, layers=STYLE_LAYERS)
+    source = build_random_features(seed=seed, layers=STYLE_LAYERS, widths=FALLBACK_WIDTHS)
     taps = np.asarray(PYRAMID_TAPS, np.float32) / sum(PYRAMID_TAPS)
     blur = np.repeat(np.outer(taps, taps)[:, :, None, None], 3, axis=2)
     inputs = keras.Input((None, None, 3), name="image")

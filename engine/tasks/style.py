@@ -4,9 +4,15 @@ The photo is shrunk so its long side is ``size`` pixels, its pixels are optimise
 features keep the photo's content while their Gram matrices match the style image's, and
 the result is Lanczos-resized back to the photo's own size (photographers expect an output
 the size of the input; ``size`` only sets how fine the brush strokes are and how long it
-takes). Alpha is kept as it was. With ``preserve_color`` only luminance is transferred and
-the photo's own full-resolution colours are put back (Gatys et al. 2016, "Preserving Color in
-Neural Artistic Style Transfer").
+takes). Alpha is kept as it was.
+
+Palette and brushwork are transferred separately. The photo is first given the painting's
+colour statistics (``engine.style.palette.match_colors``, Lab mean/spread plus histogram
+matching), which is both the optimisation's start and its content target, so the optimiser
+spends its iterations on texture, not on dragging colours across the gamut. The style loss
+then matches the Gram matrices *and* the channel means and spreads of every style layer.
+With ``keep_colors`` only luminance is transferred and the photo's own full-resolution colours
+are put back (Gatys et al. 2016, "Preserving Color in Neural Artistic Style Transfer").
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from engine.imaging import color, io
 from engine.imaging.image import Image
 from engine.imaging.resample import resize_to
 from engine.style import features
+from engine.style.palette import match_colors
 from engine.tasks.common import lanczos_resize
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, Task, register
@@ -48,20 +55,20 @@ class Style(Task):
         Param("content_weight", "float", 1.0,
               "How closely the result keeps the photo's shapes; raise it to keep more detail.",
               min=0.0, max=1e4),
-        Param("style_weight", "float", 10.0,
+        Param("style_weight", "float", 30.0,
               "How strongly the painting's textures and colours are applied.",
               min=0.0, max=1e6),
         Param("tv_weight", "float", 3.0,
               "Smoothness: higher values remove speckle and noise from the result.",
               min=0.0, max=1e6),
-        Param("iterations", "int", 100,
+        Param("iterations", "int", 50,
               "Optimisation steps; more gives a stronger, cleaner result and takes longer.",
               min=1, max=2000),
         Param("size", "int", 512,
               "Working size: long side in pixels the style is painted at (bigger paints "
               "finer strokes but is much slower); the output keeps the photo's size.",
               min=64, max=2048),
-        Param("preserve_color", "bool", False,
+        Param("keep_colors", "bool", False,
               "Keep the photo's own colours and transfer only the painting's brushwork "
               "(luminance).",),
         Param("optimizer", "choice", "lbfgs",
@@ -90,10 +97,13 @@ class Style(Task):
         net = features.load_feature_net(options["seed"], weights)
         height, width = working_shape(image.height, image.width, options["size"])
         content = resize_to(image.pixels, width, height, "area")
-        if options["preserve_color"]:
+        style = resize_like(style, max(height, width))
+        if options["keep_colors"]:
             content, style = luminance_images(content, style)
-        result = stylize(content, resize_like(style, max(height, width)), net, options, ctx)
-        return finish(image, result, options["preserve_color"], ctx)
+        else:
+            content = match_colors(np.clip(content, 0.0, 1.0), style)
+        result = stylize(content, style, net, options, ctx)
+        return finish(image, result, options["keep_colors"], ctx)
 
 
 def working_shape(height: int, width: int, size: int) -> tuple[int, int]:
@@ -160,14 +170,14 @@ def stylize(content: np.ndarray, style: np.ndarray, net: features.FeatureNet, op
 
     start = content[None].astype(np.float32)
     grad_fn = _value_and_grad(net)
-    content_target, style_grams = losses.targets(
+    content_target, style_stats = losses.targets(
         net.model, net.content_layer, net.style_layers, start, style[None].astype(np.float32))
     weights = ops.convert_to_tensor(np.array(
         [options["content_weight"], options["style_weight"], options["tv_weight"]], np.float32))
     total = options["iterations"]
 
     def fun(image: np.ndarray):
-        return grad_fn(image, content_target, style_grams, weights)
+        return grad_fn(image, content_target, style_stats, weights)
 
     def on_iteration(done: int, loss: float, parts: dict) -> None:
         ctx.progress(Progress(stage="iterations", done=done, total=total, item=ctx.item,
@@ -187,13 +197,13 @@ def _value_and_grad(net: features.FeatureNet):
     return optimize.value_and_grad(loss_fn)
 
 
-def finish(image: Image, result: np.ndarray, preserve_color: bool, ctx: RunContext) -> Image:
+def finish(image: Image, result: np.ndarray, keep_colors: bool, ctx: RunContext) -> Image:
     """Bring the working-size ``result`` back to the photo's size; alpha is kept as is.
 
-    With ``preserve_color`` the result's luma is combined with the full-size photo's Cb/Cr.
+    With ``keep_colors`` the result's luma is combined with the full-size photo's Cb/Cr.
     """
     quiet = RunContext(no_progress, ctx.cancel, ctx.tile, ctx.device, ctx.item)
-    if preserve_color:
+    if keep_colors:
         luma = result[:, :, :1]
         if luma.shape[:2] != (image.height, image.width):
             luma = lanczos_resize(luma, image.height, image.width, quiet)

@@ -73,17 +73,17 @@ def test_registered_with_declared_params():
     assert task.kind == "image"
     names = [p.name for p in task.params]
     assert names == ["style_image", "content_weight", "style_weight", "tv_weight", "iterations",
-                     "size", "preserve_color", "optimizer", "seed"]
+                     "size", "keep_colors", "optimizer", "seed"]
     options = task.parse_options({})
     assert options["style_image"] == "starry_night"
     assert options["optimizer"] == "lbfgs" and options["size"] == 512
-    assert options["preserve_color"] is False
+    assert options["keep_colors"] is False
     assert task.weights_status() is None
 
 
 @pytest.mark.parametrize("given", [
     {"iterations": "0"}, {"iterations": "2001"}, {"size": "32"}, {"optimizer": "sgd"},
-    {"preserve_color": "maybe"}, {"style_weight": "-1"}, {"style_image": "no_such_style"},
+    {"keep_colors": "maybe"}, {"style_weight": "-1"}, {"style_image": "no_such_style"},
     {"brush": "3"},
 ])
 def test_bad_params_raise_usage_error(given):
@@ -139,10 +139,10 @@ def test_loss_decreases(style_path, optimizer):
     assert (last.done, last.total) == (6, 6) and last.message.startswith("loss ")
 
 
-def test_preserve_color_keeps_the_photos_chroma(style_path):
+def test_keep_colors_keeps_the_photos_chroma(style_path):
     content = photo()
     kept = run(Image(content), style_image=str(style_path), iterations=5, style_weight=100,
-               preserve_color=True)
+               keep_colors=True)
     free = run(Image(content), style_image=str(style_path), iterations=5, style_weight=100)
     source = color.rgb_to_ycbcr(content)
     kept_ycc, free_ycc = color.rgb_to_ycbcr(kept.pixels), color.rgb_to_ycbcr(free.pixels)
@@ -196,7 +196,8 @@ def test_gradient_matches_finite_differences():
     loss, grad, parts = grad_fn(image, *targets, weights)
     assert grad.shape == image.shape and set(parts) == {"content", "style", "tv"}
     direction = rng.standard_normal(image.shape).astype(np.float32)
-    step = 1e-2
+    # Small: the random network's ReLU kinks make a 1e-2 step's secant differ by ~10%.
+    step = 1e-3
     ahead = grad_fn(image + step * direction, *targets, weights)[0]
     behind = grad_fn(image - step * direction, *targets, weights)[0]
     numeric = (ahead - behind) / (2 * step)
@@ -229,8 +230,9 @@ def test_fallback_network_shapes():
     model = features.build_fallback_features(seed=0)
     outputs = model(np.zeros((1, 40, 24, 3), np.float32))
     shapes = {name: tuple(outputs[name].shape) for name in features.STYLE_LAYERS}
-    assert shapes["block1_conv1"] == (1, 40, 24, 48)
-    assert shapes["block5_conv1"] == (1, 3, 2, 128)
+    widths = features.FALLBACK_WIDTHS
+    assert shapes["block1_conv1"] == (1, 40, 24, widths[0])
+    assert shapes["block5_conv1"] == (1, 3, 2, widths[4])
 
 
 def test_weights_file_name_matches_the_vgg_module():
