@@ -12,7 +12,8 @@ so it travels in a few tens of MB (``make gpu-kit`` adds the wheels; see docs/GP
 Tiles cover each photo, brought to the heavy tier's 1280-px working size (as
 ``datasets._fit_working_side`` does), with a regular grid of ``tile``-px squares at most
 ``stride`` apart (edge to edge, so every pixel is in a tile; 512 and 512 by default, which
-covers a 1280 x 853 photo with 3 x 2 tiles, 1.4 times its area); ``KitDataset`` cuts random crops and flips from them. Storing the grid
+covers a 1280 x 853 photo with 3 x 2 tiles, 1.4 times its area); ``KitDataset`` cuts
+random crops and flips from them. Storing the grid
 losslessly is cheaper than thousands of overlapping random crops and loses nothing. The kit
 must travel with the repository to the device machine (64 MiB in all), so it is kept
 small: 32 MB for the 40 training photos. Kernels follow ``heavy_blur.degrade_heavy``'s
