@@ -59,9 +59,11 @@ def upscale_row(path: Path) -> np.ndarray:
 
 
 def _centre(pixels: np.ndarray, side: int) -> np.ndarray:
+    """The central ``side x side`` window (the whole side where the image is smaller)."""
     h, w = pixels.shape[:2]
-    top, left = (h - side) // 2, (w - side) // 2
-    return pixels[top:top + side, left:left + side]
+    side_y, side_x = min(side, h), min(side, w)
+    top, left = (h - side_y) // 2, (w - side_x) // 2
+    return pixels[top:top + side_y, left:left + side_x]
 
 
 def main(argv: list[str] | None = None) -> int:

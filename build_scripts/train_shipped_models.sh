@@ -30,7 +30,7 @@ DEBLUR_NOTES=(
 
 ship_deblur() {  # ship_deblur RUN [ship_model.py ARGS...]: publish RUN as deblur-fast
   local run=$1; shift
-  $PY build_scripts/ship_model.py "$run" --kind deblur --id deblur-fast --default \
+  $PY build_scripts/ship_model.py "$run" --kind deblur --id deblur-fast \
     --title "DeblurGAN generator, fast (ngf 32, 6 blocks, batch norm)" "${DEBLUR_NOTES[@]}" "$@"
 }
 
@@ -67,8 +67,16 @@ deblur_unet() {
     --lr 5e-4 --seed 11 --sample-every 200 --checkpoint-every 50 --set arch=deblur_unet \
     --set width=16 --set adv_weight=0 --set fft_weight=1 --set degradation=heavy \
     --set beta_1=0.9 --set plain_crops=0.3 --set decay_start=0.5
-  mkdir -p runs/eval
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy1 --kind deblur --id deblur-unet \
+    --title "Deblur U-Net (width 16, 3 scales), first run"
+  # Then 1200 more steps from that model at half the learning rate (seed 12).
+  train deblur-unet-heavy2 deblur --data data/photos/train --init-from deblur-unet \
+    --steps 1200 --batch 8 --crop 128 --lr 2.5e-4 --seed 12 --sample-every 200 \
+    --checkpoint-every 50 --set arch=deblur_unet --set width=16 --set adv_weight=0 \
+    --set fft_weight=1 --set degradation=heavy --set beta_1=0.9 --set plain_crops=0.3 \
+    --set decay_start=0.3
+  mkdir -p runs/eval
+  $PY build_scripts/ship_model.py runs/deblur-unet-heavy2 --kind deblur --id deblur-unet \
     --default --title "Deblur U-Net (width 16, 3 scales), heavy shake and defocus" \
     --note "Trained on 40 offline photos (docs/MODELS.md) at a 1280-px working size with heavy camera shake (3-37 px), defocus (r 1-6.5), Gaussian blur, boosted highlights, noise and JPEG; 10% of pairs left sharp." \
     --note "Content loss only: L1 + multi-scale gradient L1 + Fourier L1 (adv_weight 0)."

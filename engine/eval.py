@@ -250,6 +250,7 @@ def _methods(task: str, tier: str, kind: str, model: str) -> dict[str, Method]:
 
 def _degraded(task: str, tier: str, kind: str, index: int, path: Path, crop: int):
     """``(truth, degraded, border, true kernel or None)`` of one photo for one set."""
+    from engine.training.datasets import fit_long_side
     from engine.training.degrade import eval_blur, eval_downscale, eval_kernel
     from engine.training.heavy_blur import HEAVY_WORKING_SIDE, eval_heavy, eval_heavy_kernel
 
@@ -258,23 +259,13 @@ def _degraded(task: str, tier: str, kind: str, index: int, path: Path, crop: int
         truth = _detailed_crop(pixels, crop, 4)
         return truth, eval_downscale(truth, kind), 4, None
     if tier == "heavy":
-        pixels = _fit(pixels, HEAVY_WORKING_SIDE)
+        pixels = fit_long_side(pixels, HEAVY_WORKING_SIDE)
     truth = _detailed_crop(pixels, crop, 4)
     if tier == "sharp":
         return truth, truth, 8, None
     if tier == "heavy":
         return truth, eval_heavy(truth, index, kind), 8, eval_heavy_kernel(index, kind)
     return truth, eval_blur(truth, index, kind), 8, eval_kernel(index, kind)
-
-
-def _fit(pixels: np.ndarray, side: int) -> np.ndarray:
-    """Shrink (area) so the long side is at most ``side``; smaller photos unchanged."""
-    h, w = pixels.shape[:2]
-    factor = side / max(h, w)
-    if factor >= 1.0:
-        return pixels
-    size = (max(1, round(w * factor)), max(1, round(h * factor)))
-    return np.clip(resize_to(pixels, size[0], size[1], "area"), 0.0, 1.0)
 
 
 def _score(truth: np.ndarray, degraded: np.ndarray, border: int, kernel, name: str,

@@ -633,14 +633,20 @@ class SyntheticDataset(_Base):
                               plain_crops=self.plain_crops, heavy=self.heavy)
 
 
-def _fit_working_side(pixels: np.ndarray) -> np.ndarray:
-    """Shrink (area) so the long side is at most ``heavy_blur.HEAVY_WORKING_SIDE``."""
+def fit_long_side(pixels: np.ndarray, side: int) -> np.ndarray:
+    """Shrink (area) ``(H, W, C)`` float32 ``[0, 1]`` so its long side is at most ``side``;
+    smaller images come back unchanged."""
     h, w = pixels.shape[:2]
-    factor = heavy_blur.HEAVY_WORKING_SIDE / max(h, w)
+    factor = side / max(h, w)
     if factor >= 1.0:
         return pixels
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     return np.clip(resize_to(pixels, size[0], size[1], "area"), 0.0, 1.0)
+
+
+def _fit_working_side(pixels: np.ndarray) -> np.ndarray:
+    """``fit_long_side`` at the heavy-blur working size (``heavy_blur.HEAVY_WORKING_SIDE``)."""
+    return fit_long_side(pixels, heavy_blur.HEAVY_WORKING_SIDE)
 
 
 class PairedDataset(_Base):

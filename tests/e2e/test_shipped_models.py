@@ -8,7 +8,8 @@ from PIL import Image
 
 from tests.e2e.helpers import photo_like, save_rgb
 
-SHIPPED = {"deblur-fast": "deblur", "upscale-fast": "upscale", "starry-night": "photo2monet",
+SHIPPED = {"deblur-unet": "deblur", "deblur-fast": "deblur", "upscale-fast": "upscale",
+           "starry-night": "photo2monet",
            "starry-night-inverse": "monet2photo", "fashion-dcgan": "sample"}
 
 
