@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QObject, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine import __version__
+from engine import __version__, api
 from gui import background
 from gui.controllers.models import ModelManagerController, open_model_manager
 from gui.views.confirm import confirm_quit
@@ -91,7 +91,7 @@ class WindowController(QObject):
             return False
         if not host.busy:
             self._save()
-            background.drain()
+            self.shutdown()
             return True
         if self.closing:
             return False
@@ -102,6 +102,15 @@ class WindowController(QObject):
         host.cancel()
         self._on_message("Cancelling; PhotoGAN closes when the current step stops…")
         return False
+
+    def shutdown(self) -> None:
+        """Orderly end before the app quits: stop and join every worker thread (batch,
+        training, background calls), then let go of the loaded models, so nothing of Keras
+        is freed while Python itself shuts down."""
+        self.window.training.shutdown()
+        self.window.host.shutdown()
+        background.drain()
+        api.release_models()
 
     @Slot(bool)
     def _on_busy_changed(self, busy: bool) -> None:

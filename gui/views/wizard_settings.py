@@ -69,7 +69,7 @@ class SettingsPage(GatedPage):
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         self.steps = _spin(frame, "steps", 1, 10_000_000, 100, "Generator updates")
         self.batch = _spin(frame, "batch", 1, 256, 1, "Images per update")
-        self.crop = _spin(frame, "crop", 16, 1024, 16, "Training crop side in pixels")
+        self.crop = _spin(frame, "crop", 8, 1024, 16, "Training crop side in pixels")
         self.crop.setSuffix(" px")
         self.lr = QDoubleSpinBox(frame)
         self.lr.setObjectName("lr")
