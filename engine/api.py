@@ -290,16 +290,20 @@ def training_presets(kind: str) -> dict[str, dict]:
 def estimate_training_seconds(kind: str, preset: str, steps: int | None = None,
                               batch: int | None = None, crop: int | None = None,
                               options: dict | None = None, gpu: bool = False,
-                              cores: int | None = None) -> float:
-    """A rough duration of a run on a device (``gpu``, or a CPU with ``cores`` cores; default
-    this machine's), from the measured quick presets (``engine.training.presets``)."""
+                              cores: int | None = None,
+                              sample_every: int | None = None) -> float:
+    """A rough wall-clock duration of a run on a device (``gpu``, or a CPU with ``cores``
+    cores; default this machine's), from the measured quick presets: start-up, the steps,
+    and a validation every ``sample_every`` steps (default: the preset's) and at the end
+    (``engine.training.presets``)."""
     import os
 
     from engine.training import presets
 
     opts = presets.parse_options(kind, options or {})
-    seconds = presets.estimate_seconds(kind, preset, steps, batch, crop, opts)
-    return seconds / presets.device_factor(gpu, cores or os.cpu_count() or 1)
+    seconds = presets.estimate_seconds(kind, preset, steps, batch, crop, opts, sample_every)
+    factor = presets.device_factor(gpu, cores or os.cpu_count() or 1)
+    return presets.STARTUP_SECONDS + seconds / factor
 
 
 def training_limits(kind: str, preset: str = "quick", options: dict | None = None) -> dict:

@@ -118,14 +118,13 @@ class SettingsController(QObject):
         """The run these settings describe, in the run folder ``out``."""
         p, steps = self.page, self.page.steps.value()
         preset = self.presets[self.preset()]
-        cadence = max(1, steps // SAMPLES_PER_RUN)
+        cadence = self._cadence(self.preset(), steps)
         return TrainingPlan(
             kind=self.kind, out=out, data=data, data_b=data_b, preset=self.preset(),
             steps=steps, batch=p.batch.value(),
             crop=p.crop.value() if self.kind != "dcgan" else None, options=self.options(),
             backend=p.backend.currentData() or "",
-            sample_every=min(preset["sample_every"], cadence),
-            checkpoint_every=min(preset["checkpoint_every"], cadence))
+            sample_every=cadence, checkpoint_every=min(preset["checkpoint_every"], cadence))
 
     # -- handlers ---------------------------------------------------------------------
     def _fill_backends(self) -> None:
@@ -193,14 +192,21 @@ class SettingsController(QObject):
                 multiple = limits["multiple"]
                 spin.setRange(limits["minimum"], 1024 // multiple * multiple)
                 spin.setSingleStep(16 if 16 % multiple == 0 else multiple)
+                spin.multiple = multiple
             spin.setToolTip(f"Training crop side in pixels; {limits['rule']}.")
         finally:
             self._loading = False
 
     def _estimate(self, preset: str, steps=None, batch=None, crop=None, options=None) -> float:
         crop = crop if self.kind != "dcgan" else None
+        steps = steps or self.presets[preset]["steps"]
         return api.estimate_training_seconds(self.kind, preset, steps, batch, crop, options,
-                                             gpu=self.gpu)
+                                             gpu=self.gpu,
+                                             sample_every=self._cadence(preset, steps))
+
+    def _cadence(self, preset: str, steps: int) -> int:
+        """Steps between samples: the preset's, or more often for short runs."""
+        return min(self.presets[preset]["sample_every"], max(1, steps // SAMPLES_PER_RUN))
 
     def _label_presets(self) -> None:
         for name, title in PRESETS:

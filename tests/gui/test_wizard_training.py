@@ -52,11 +52,11 @@ def setup_run(qtbot, window, data: Path):
     w.button(NEXT).click()
     page = ctrl.settings.page
     page.toggle.setChecked(True)
+    page.extra.setText(TINY)  # first: the 1-layer critic is what allows 16 px crops
     for spin, value in ((page.steps, STEPS), (page.batch, 2), (page.crop, 16),
                         (page.width, 4), (page.blocks, 1)):
         spin.setValue(value)
-    page.extra.setText(TINY)
-    assert w.button(COMMIT).isEnabled()
+    assert page.crop.value() == 16 and w.button(COMMIT).isEnabled()
     return ctrl
 
 
