@@ -195,6 +195,16 @@ def import_model(path: Path | str, task: str, name: str = "") -> dict:
     return _model_row(import_file(Path(path), task, name))
 
 
+def release_models() -> None:
+    """Forget every loaded model (the app is closing; memory goes back before exit)."""
+    import gc
+
+    from engine.store.loader import clear_cache
+
+    clear_cache()
+    gc.collect()
+
+
 def remove_model(model_id: str) -> None:
     """Delete a user model (shipped models cannot be removed)."""
     from engine.store import catalog
@@ -324,16 +334,41 @@ def training_presets(kind: str) -> dict[str, dict]:
 def estimate_training_seconds(kind: str, preset: str, steps: int | None = None,
                               batch: int | None = None, crop: int | None = None,
                               options: dict | None = None, gpu: bool = False,
-                              cores: int | None = None) -> float:
-    """A rough duration of a run on a device (``gpu``, or a CPU with ``cores`` cores; default
-    this machine's), from the measured quick presets (``engine.training.presets``)."""
+                              cores: int | None = None,
+                              sample_every: int | None = None) -> float:
+    """A rough wall-clock duration of a run on a device (``gpu``, or a CPU with ``cores``
+    cores; default this machine's), from the measured quick presets: start-up, the steps,
+    and a validation every ``sample_every`` steps (default: the preset's) and at the end
+    (``engine.training.presets``)."""
     import os
 
     from engine.training import presets
 
     opts = presets.parse_options(kind, options or {})
-    seconds = presets.estimate_seconds(kind, preset, steps, batch, crop, opts)
-    return seconds / presets.device_factor(gpu, cores or os.cpu_count() or 1)
+    seconds = presets.estimate_seconds(kind, preset, steps, batch, crop, opts, sample_every)
+    factor = presets.device_factor(gpu, cores or os.cpu_count() or 1)
+    return presets.STARTUP_SECONDS + seconds / factor
+
+
+def training_limits(kind: str, preset: str = "quick", options: dict | None = None) -> dict:
+    """The crop sides ``kind`` accepts with ``options`` (over ``preset``'s): ``minimum``,
+    ``multiple``, ``fixed`` (dcgan's one size, else ``None``) and ``rule`` (a sentence).
+    ``UsageError`` for unknown options or values of the wrong type."""
+    from dataclasses import asdict
+
+    from engine.training import limits
+
+    return asdict(limits.crop_limits(kind, limits.resolved_options(kind, preset, options)))
+
+
+def check_training_settings(kind: str, preset: str, steps: int | None = None,
+                            batch: int | None = None, crop: int | None = None,
+                            options: dict | None = None) -> None:
+    """``UsageError`` (the sentence training would raise) unless a new run with these
+    settings can start; checks settings only, not the data folders. Never imports Keras."""
+    from engine.training import limits
+
+    limits.check_settings(kind, preset, steps, batch, crop, options)
 
 
 def training_backends() -> dict:
@@ -368,6 +403,15 @@ def list_training_runs(root: Path | str | None = None, unfinished: bool = False)
     from engine.training import runs
 
     return runs.unfinished_runs(root) if unfinished else runs.list_runs(root)
+
+
+def discard_training_run(run: Path | str) -> bool:
+    """Remove a run folder that holds no checkpoint (a start that failed before its first
+    saved step), so it is not offered for resuming; ``True`` when removed. A folder with a
+    checkpoint, or with files a run does not write, is left alone."""
+    from engine.training.runs import discard_empty_run
+
+    return discard_empty_run(run)
 
 
 def describe_training_run(run: Path | str) -> dict | None:

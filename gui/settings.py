@@ -48,6 +48,7 @@ class GuiSettings:
         geometry: the main window geometry (hex of ``QWidget.saveGeometry()``).
         window_state: toolbars/docks state (hex of ``QMainWindow.saveState()``).
         splitter: the main splitter state (hex).
+        training_folders: the training wizard's data folders, by choice (``Choice.key``).
     """
 
     task: str = "sharpen"
@@ -63,6 +64,7 @@ class GuiSettings:
     geometry: str = ""
     window_state: str = ""
     splitter: str = ""
+    training_folders: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> GuiSettings:

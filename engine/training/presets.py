@@ -20,6 +20,7 @@ norm statistics meaningless there); its outputs can differ slightly between tile
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from engine.errors import UsageError
@@ -129,6 +130,13 @@ SRGAN_GAN_STAGE_COST = 7.5
 # preset's 0.1 s on the same 2 cores, where scaling the whole step by the work would say 4.6 s.
 STEP_OVERHEAD = 0.75
 MEASURED_CORES = 2  # SECONDS_PER_STEP was measured on this many cores
+# What a run costs besides its steps (issue 15: the wizard showed 25 s for a run that took
+# 34 s, and 4 s for one that took 9 s). Before the first step: building the models, tracing
+# the step, the step-0 validation (seconds, about the same on any device). Each validation
+# (a sample grid of the fixed images, and the best checkpoint when it improves) and each
+# checkpoint costs about this many of the run's own steps.
+STARTUP_SECONDS = 4.0
+VALIDATION_STEPS = 4.5
 MAX_CPU_SPEEDUP = 4.0  # more cores stop helping much beyond this (small convolutions)
 GPU_SPEEDUP = 10.0  # a rough guess for a desktop GPU against the 2 measured cores
 
@@ -235,15 +243,18 @@ def _work(kind: str, batch: int, crop: int, options: dict) -> float:
 
 def estimate_seconds(kind: str, preset_name: str, steps: int | None = None,
                      batch: int | None = None, crop: int | None = None,
-                     options: dict | None = None) -> float:
-    """Rough CPU duration of a run, scaled from the measured quick preset."""
+                     options: dict | None = None, sample_every: int | None = None) -> float:
+    """Rough CPU duration of a run's steps and validations, scaled from the measured quick
+    preset (``STARTUP_SECONDS`` not included: it does not scale with the device)."""
     quick = preset(kind, "quick")
     chosen = preset(kind, preset_name)
     opts = {**option_defaults(kind), **chosen.options, **(options or {})}
     base = _work(kind, quick.batch, quick.crop, {**option_defaults(kind), **quick.options})
     work = _work(kind, batch or chosen.batch, crop or chosen.crop, opts)
     per_step = SECONDS_PER_STEP[kind] * (STEP_OVERHEAD + (1 - STEP_OVERHEAD) * work / base)
-    return (steps or chosen.steps) * per_step
+    steps = steps or chosen.steps
+    validations = 1 + math.ceil(steps / (sample_every or chosen.sample_every))
+    return (steps + validations * VALIDATION_STEPS) * per_step
 
 
 def device_factor(gpu: bool, cores: int) -> float:

@@ -328,6 +328,31 @@ class _Clock:
         return float(np.mean(recent)) if recent else 0.0
 
 
+class _Costs:
+    """Seconds spent on validation (with its sample grid) and on checkpoints this session,
+    so the time left counts them too, not only the training steps."""
+
+    def __init__(self) -> None:
+        self.evaluations: list[float] = []
+        self.saves: list[float] = []
+
+    @staticmethod
+    def _mean(times: list[float]) -> float:
+        recent = times[1:][-10:] or times  # the first validation also traces the model
+        return float(np.mean(recent)) if recent else 0.0
+
+    def remaining(self, step: int, total: int, sample_every: int, checkpoint_every: int
+                  ) -> float:
+        """Expected seconds of the validations and checkpoints still to come after ``step``."""
+        def count(every: int) -> int:
+            # multiples of ``every`` in (step, total], plus the final step when it is none
+            later = total // every - step // every
+            return later + (0 if total % every == 0 or step >= total else 1)
+
+        return (count(sample_every) * self._mean(self.evaluations)
+                + count(checkpoint_every) * self._mean(self.saves))
+
+
 class _Run:
     """One session of a run: a trainer, its run folder and the loop state."""
 
@@ -350,6 +375,7 @@ class _Run:
         self.state = {"step": 0, "best": None, "best_step": None, "best_stage": 1,
                       "seconds": 0.0, "val_first": None, "val": None, "samples": None}
         self.clock = _Clock()
+        self.costs = _Costs()
         self.losses: dict = {}
         self.extra_val: dict = {}
 
@@ -434,15 +460,19 @@ class _Run:
         metric = None
         sample = step % self.config.sample_every == 0 or step == self.config.steps
         if sample and self.writer:
+            began = time.perf_counter()
             metric = self.evaluate()
             self.consider_best(metric)
+            self.costs.evaluations.append(time.perf_counter() - began)
         if self.writer:
             self.history.append({"step": step, **self.losses, "lr": lr,
                                  self.trainer.metric: metric,
                                  "images_per_s": self.config.batch / max(elapsed, 1e-9),
                                  "seconds": self.state["seconds"]})
         if step % self.config.checkpoint_every == 0 or step == self.config.steps:
+            began = time.perf_counter()
             self.save("last")
+            self.costs.saves.append(time.perf_counter() - began)
         self.report(step, metric)
 
     def images_per_s(self) -> float:
@@ -450,8 +480,10 @@ class _Run:
         return self.config.batch / per_step if per_step else 0.0
 
     def report(self, step: int, metric: float | None) -> None:
-        total = self.config.steps
-        eta = (total - step) * self.clock.per_step()
+        c = self.config
+        total = c.steps
+        eta = (total - step) * self.clock.per_step() + self.costs.remaining(
+            step, total, c.sample_every, c.checkpoint_every)
         shown = " ".join(f"{k}={v:.4g}" for k, v in self.losses.items())
         if metric is not None:
             shown += f" {self.trainer.metric}={metric:.4g}"

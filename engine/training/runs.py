@@ -79,6 +79,24 @@ def describe_run(run: Path | str) -> dict | None:
     }
 
 
+RUN_FILES = (runner.CONFIG, runner.HISTORY, runner.SUMMARY, "samples")
+
+
+def discard_empty_run(run: Path | str) -> bool:
+    """Delete ``run`` when it is a run folder without any checkpoint (only the files a run
+    writes before its first saved step: config, history, summary, samples); ``True`` when
+    deleted. Anything else, including a folder that does not exist, is left as it is."""
+    import shutil
+
+    run = Path(run)
+    if not (run / runner.CONFIG).is_file() or (run / "checkpoints").exists():
+        return False
+    if any(p.name not in RUN_FILES for p in run.iterdir()):
+        return False
+    shutil.rmtree(run)
+    return True
+
+
 def _updated(run: Path) -> float:
     times = [p.stat().st_mtime for p in (run / runner.CONFIG, run / runner.HISTORY,
                                           run / runner.SUMMARY) if p.is_file()]

@@ -88,12 +88,14 @@ def _need_folder(data, what: str) -> Path:
     return datasets._require_folder(data)
 
 
-def _need_images(scan: datasets.FolderScan, label: str, needed: int = 1) -> None:
+def _need_images(scan: datasets.FolderScan, label: str, side: int, needed: int = 1) -> None:
+    """``_Unusable`` (naming the folder, the skipped files and ``side``, the smallest usable
+    side in pixels) unless ``scan`` found ``needed`` images."""
     if len(scan.paths) >= needed:
         return
     hint = f" ({len(scan.problems)} file(s) skipped; see the list below)" if scan.problems else ""
     raise _Unusable(f"{scan.root} has no usable images for {label}{hint}; add JPEG, PNG, "
-                    "TIFF, WebP or BMP photos of at least the minimum size.", scan)
+                    f"TIFF, WebP or BMP photos of at least {side}x{side} pixels.", scan)
 
 
 class _Unusable(UsageError):
@@ -120,9 +122,10 @@ def _one_folder(kind: str, data, crop: int, paired: bool | None, thumbs: int) ->
             "their sharp originals, with the same names, in B/."))
     if folders:
         return _paired(kind, root, folders, crop, thumbs)
-    scan = datasets.scan_folder(root, min_side(kind, crop), 0)
+    side = min_side(kind, crop)
+    scan = datasets.scan_folder(root, side, 0)
     try:
-        _need_images(scan, "training")
+        _need_images(scan, "training", side)
     except _Unusable as exc:
         return _result(kind, "synthetic", [_folder("Sharp photos", scan, thumbs)],
                        scan.problems, str(exc))
@@ -151,21 +154,22 @@ def _unpaired(data, data_b, crop: int, thumbs: int) -> dict:
     folders = [_folder(label, s, thumbs) for label, s in zip(("Domain A", "Domain B"), scans)]
     problems = [p for s in scans for p in s.problems]
     try:
-        _need_images(scan_a, "domain A")
+        _need_images(scan_a, "domain A", side)
         if scan_b is None:
             raise UsageError("Choose the second folder (domain B: paintings, or any other "
                              "style) as well.")
-        _need_images(scan_b, "domain B")
+        _need_images(scan_b, "domain B", side)
     except UsageError as exc:
         return _result("cyclegan", "unpaired", folders, problems, str(exc))
     return _result("cyclegan", "unpaired", folders, problems)
 
 
 def _single(data, crop: int, thumbs: int) -> dict:
-    scan = datasets.scan_folder(_need_folder(data, "images"), min_side("dcgan", crop), 0)
+    side = min_side("dcgan", crop)
+    scan = datasets.scan_folder(_need_folder(data, "images"), side, 0)
     folder = _folder("Images", scan, thumbs)
     try:
-        _need_images(scan, "the sampler")
+        _need_images(scan, "the sampler", side)
     except _Unusable as exc:
         return _result("dcgan", "single", [folder], scan.problems, str(exc))
     return _result("dcgan", "single", [folder], scan.problems)

@@ -1,13 +1,18 @@
 """The app-wide training session (one run at a time, outliving the wizard) and its wiring to
 the main window: the Train action, the status-bar indicator, the resume offer after a
-restart, closing during a run, and selecting a finished model in the task panel."""
+restart, closing during a run, and selecting a finished model in the task panel.
+
+A run that finishes (or fails) while the wizard is closed is announced: a status-bar message,
+a desktop notification where the desktop has a system tray (``notify``), and the indicator
+offering to name and save the trained model.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from engine import api
 from gui.background import call_in_pool
@@ -28,6 +33,24 @@ def ask_stop_training(parent: QWidget) -> bool:
     return confirm_quit(parent, "A model is training. Stop it (a checkpoint is saved) and "
                                 "close PhotoGAN?\n\nYou can continue it from Tools > Train "
                                 "a Model next time.")
+
+
+def notify(window: QWidget, title: str, text: str) -> bool:
+    """A desktop notification (through a system-tray icon where the desktop has a tray),
+    and the taskbar entry asks for attention; ``True`` when a notification was shown.
+    Tests replace this."""
+    QApplication.alert(window)
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        return False
+    tray = window.findChild(QSystemTrayIcon, "trainingTray")
+    if tray is None:
+        tray = QSystemTrayIcon(window.windowIcon(), window)
+        tray.setObjectName("trainingTray")
+        tray.setToolTip("PhotoGAN")
+        tray.messageClicked.connect(window.raise_)
+    tray.show()
+    tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 15000)
+    return True
 
 
 class TrainingSession(QObject):
@@ -184,6 +207,8 @@ class TrainingController(QObject):
         window.actions.train.triggered.connect(self.open_wizard)
         self.session.state_changed.connect(self._on_state)
         self.session.progress.connect(self._update_indicator)
+        self.session.finished.connect(self._on_finished)
+        self.session.failed.connect(self._on_failed)
         self.model_added.connect(self._on_model_added)
         self.refresh_unfinished()
 
@@ -208,11 +233,35 @@ class TrainingController(QObject):
         if not keep:
             if self.wizard is not None:
                 self.wizard.dispose()
-            self.wizard = open_wizard(self.window, self.session, self.model_added)
+            self.wizard = open_wizard(self.window, self.session, self.model_added,
+                                      self.window.settings)
             self.wizard.set_unfinished(self.unfinished)
             self.wizard.closed.connect(self._on_wizard_closed)
-        self.wizard.show()
+            self.wizard.saved.connect(self._update_indicator)
+        self.wizard.show_finish()
         return self.wizard
+
+    def _unsaved(self) -> bool:
+        """Whether a finished run's model waits to be named and saved."""
+        return self.wizard is not None and self.wizard.unsaved
+
+    @Slot(object)
+    def _on_finished(self, summary: dict | None) -> None:
+        if summary is None or self.wizard is None or self.wizard.visible:
+            return
+        if self._unsaved():
+            kind = self.session.plan.kind if self.session.plan else ""
+            text = (f"The {kind} model has finished training but is not saved yet: click "
+                    "“Name and save” in the status bar to add it to your models.")
+            self.window.status.showMessage(text)
+            notify(self.window, "PhotoGAN: training finished", text)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if self.wizard is None or not self.wizard.visible:
+            text = f"Training stopped with an error: {message}"
+            self.window.status.showMessage(text)
+            notify(self.window, "PhotoGAN: training stopped", text)
 
     @Slot()
     def _on_wizard_closed(self) -> None:
@@ -238,6 +287,13 @@ class TrainingController(QObject):
             indicator.bar.show()
             indicator.button.setText(text)
             indicator.button.setToolTip("Show the training run")
+            indicator.show()
+        elif self._unsaved():
+            kind = session.plan.kind if session.plan else ""
+            indicator.bar.hide()
+            indicator.button.setText(f"Trained {kind} model: Name and save…")
+            indicator.button.setToolTip("The run finished; name the model to add it to your "
+                                        "models")
             indicator.show()
         elif self.unfinished:
             run = self.unfinished[0]
@@ -265,8 +321,6 @@ class TrainingController(QObject):
     def may_close(self) -> bool:
         """Whether the window may close now; during a run: ask, stop, close when stopped."""
         if not self.session.active:
-            if self.wizard is not None:
-                self.wizard.dispose()
             return True
         if self.closing:
             return False
@@ -275,3 +329,13 @@ class TrainingController(QObject):
         self.closing = True
         self.session.stop()
         return False
+
+    def shutdown(self) -> None:
+        """The window closes: end the training thread, close the wizard, drop the tray."""
+        self.session.shutdown()
+        if self.wizard is not None:
+            self.wizard.dispose()
+            self.wizard = None
+        tray = self.window.findChild(QSystemTrayIcon, "trainingTray")
+        if tray is not None:
+            tray.hide()

@@ -10,7 +10,7 @@ from PySide6.QtCore import QByteArray, QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine import __version__, logs
+from engine import __version__, api, logs
 from gui import background
 from gui.controllers.models import ModelManagerController, open_model_manager
 from gui.views.confirm import confirm_quit
@@ -103,7 +103,7 @@ class WindowController(QObject):
             return False
         if not host.busy:
             self._save()
-            background.drain()
+            self.shutdown()
             return True
         if self.closing:
             return False
@@ -114,6 +114,15 @@ class WindowController(QObject):
         host.cancel()
         self._on_message("Cancelling; PhotoGAN closes when the current step stops…")
         return False
+
+    def shutdown(self) -> None:
+        """Orderly end before the app quits: stop and join every worker thread (batch,
+        training, background calls), then let go of the loaded models, so nothing of Keras
+        is freed while Python itself shuts down."""
+        self.window.training.shutdown()
+        self.window.host.shutdown()
+        background.drain()
+        api.release_models()
 
     @Slot(bool)
     def _on_busy_changed(self, busy: bool) -> None:

@@ -1,12 +1,18 @@
 """The training wizard's wiring: page flow, the unfinished-run offer, the training page (live
 figures, curves, samples, pause/stop/continue) and the finish page (naming and storing the
-model). Data and settings pages have controllers of their own."""
+model). Data and settings pages have controllers of their own.
+
+A start that fails before the first step (settings or data the engine refuses, a model that
+cannot be built) returns to the page it came from with the engine's sentence and leaves no
+run behind: the run folder, if it was made, is removed, and the wizard no longer holds a run,
+so the next Train opens a fresh one.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
@@ -17,13 +23,17 @@ from gui.controllers.models import ModelEntry, card_html
 from gui.controllers.training import TrainingSession
 from gui.controllers.wizard_data import CHOICES, Choice, DataController
 from gui.controllers.wizard_settings import SettingsController, format_duration
+from gui.settings import GuiSettings
 from gui.training_worker import TrainingPlan
-from gui.views.wizard import Page, TrainingWizard
+from gui.views.wizard import GatedPage, Page, TrainingWizard
 from gui.views.wizard_data import DataPage, KindPage
 from gui.views.wizard_settings import SettingsPage
 from gui.views.wizard_train import FinishPage, TrainPage
 
 HIDDEN_COLUMNS = ("lr", "images_per_s", "seconds")
+# "Time left" outside a running run (a paused or stopped run has no time left to count down)
+ETA_STATES = {"paused": "paused", "stopping": "stopping…", "stopped": "stopped",
+              "done": "done", "failed": "–"}
 
 
 class WizardController(QObject):
@@ -38,14 +48,16 @@ class WizardController(QObject):
     saved = Signal(object)
 
     def __init__(self, wizard: TrainingWizard, session: TrainingSession,
-                 model_added: SignalInstance | None = None) -> None:
+                 model_added: SignalInstance | None = None,
+                 gui_settings: GuiSettings | None = None) -> None:
         super().__init__(wizard)
         self.wizard, self.session, self.model_added = wizard, session, model_added
         self.kind_page: KindPage = wizard.page_of(Page.KIND)
         self.train_page: TrainPage = wizard.page_of(Page.TRAIN)
         self.finish_page: FinishPage = wizard.page_of(Page.FINISH)
-        self.data = DataController(wizard.page_of(Page.DATA))
+        self.data = DataController(wizard.page_of(Page.DATA), gui_settings)
         self.settings = SettingsController(wizard.page_of(Page.SETTINGS))
+        self.settings.page.before_leaving = self._settings_fit
         self.choice: Choice | None = None
         self.resume_plan: TrainingPlan | None = None
         self.run_dir: Path | None = None
@@ -79,8 +91,20 @@ class WizardController(QObject):
     @property
     def holds_run(self) -> bool:
         """Whether this wizard started a run whose model is not stored yet (so reopening
-        the wizard should show this one again)."""
-        return self.run_dir is not None and not self.exports
+        the wizard should show this one again); not after the run failed."""
+        failed = self._mine() and self.session.state == "failed"
+        return self.run_dir is not None and not self.exports and not failed
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether this wizard's run finished every step and its model is not stored yet."""
+        return self.holds_run and self._mine() and self.session.state == "done"
+
+    def show_finish(self) -> None:
+        """Show the wizard; on a finished run's training page, go on to naming the model."""
+        self.show()
+        if self.unsaved and self.wizard.currentId() == Page.TRAIN:
+            self.wizard.next()
 
     def show(self) -> None:
         """Show and raise the wizard."""
@@ -147,6 +171,13 @@ class WizardController(QObject):
         elif page_id == Page.FINISH:
             self._enter_finish()
 
+    def _settings_fit(self) -> bool:
+        """Start Training's last check (the page already gates it as values change)."""
+        problem = self.settings.check()
+        if problem:
+            self.settings.page.set_ready(False, problem)
+        return not problem
+
     def _start(self) -> None:
         page = self.train_page
         if self.resume_plan is not None:
@@ -157,15 +188,34 @@ class WizardController(QObject):
                 plan = self.settings.plan(data, data_b, api.new_training_run_dir(
                     self.choice.kind))
             except PhotoGANError as exc:
-                page.message.setText(str(exc))
+                QTimer.singleShot(0, lambda m=str(exc): self._back_with(m))
                 return
-        self.run_dir = Path(plan.out)
         page.heading.setText(_heading(plan))
+        page.message.setText("Starting…")
+        for key in page.stats:
+            page.stats[key].setText("–")
         page.set_ready(False)
+        self.run_dir = Path(plan.out)
         if not self.session.start(plan):
-            page.message.setText("Another training run is still active; wait for it to stop.")
+            self.run_dir = None
+            QTimer.singleShot(0, lambda: self._back_with(
+                "Another training run is still active; wait for it to stop."))
             return
         self._draw_history()
+
+    def _back_with(self, message: str) -> None:
+        """Return from the training page to the page before it, showing ``message``."""
+        self.run_dir = None
+        self.resume_plan = None
+        self.wizard.skip_to_training = False
+        if self.wizard.currentId() != Page.TRAIN:
+            return
+        self.wizard.back()
+        if self.wizard.currentId() == Page.KIND:
+            self.kind_page.set_ready(self.choice is not None)
+        page = self.wizard.currentPage()
+        if isinstance(page, GatedPage):
+            page.show_message(message)
 
     # -- page 4 ---------------------------------------------------------------------------
     @Slot()
@@ -185,7 +235,8 @@ class WizardController(QObject):
         page.stats["step"].setText(f"{event.done} / {event.total}")
         speed = data.get("images_per_s") or 0.0
         page.stats["speed"].setText(f"{speed:.1f} images/s" if speed else "measuring…")
-        page.stats["eta"].setText(format_duration(data["eta_s"]) if speed else "–")
+        if self.session.state == "running":
+            page.stats["eta"].setText(format_duration(data["eta_s"]) if speed else "–")
         if data.get("val") is not None:
             page.stats["val"].setText(f"{data['val']:.4g}")
         if data.get("seconds") is not None:
@@ -238,6 +289,8 @@ class WizardController(QObject):
                     "done": "Done. Next: name your model."}
         if state in messages:
             page.message.setText(messages[state])
+        if state in ETA_STATES:
+            page.stats["eta"].setText(ETA_STATES[state])
         seconds = (self.session.summary or {}).get("seconds")
         if seconds is not None:
             page.stats["elapsed"].setText(format_duration(seconds))
@@ -252,8 +305,16 @@ class WizardController(QObject):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        if self._mine():
+        if not self._mine():
+            return
+        last = self.session.last
+        if last is not None and last.done > 0:  # it trained (or resumed): keep its page
             self.train_page.message.setText(f"Training stopped with an error: {message}")
+            return
+        # Nothing was trained: no run to keep; back to where it started, with the reason.
+        if self.resume_plan is None:
+            api.discard_training_run(self.run_dir)
+        self._back_with(f"Training could not start: {message}")
 
     # -- page 5 ---------------------------------------------------------------------------
     def _enter_finish(self) -> None:
@@ -340,10 +401,12 @@ def _free_name(base: str, kind: str) -> str:
 
 
 def open_wizard(parent: QWidget, session: TrainingSession,
-                model_added: SignalInstance | None = None) -> WizardController:
-    """Build the wizard and its controller (the caller shows it)."""
+                model_added: SignalInstance | None = None,
+                gui_settings: GuiSettings | None = None) -> WizardController:
+    """Build the wizard and its controller (the caller shows it); ``gui_settings`` remembers
+    the data folders between sessions."""
     pages = {Page.KIND: KindPage([(c.title, c.needs) for c in CHOICES]),
              Page.DATA: DataPage(), Page.SETTINGS: SettingsPage(), Page.TRAIN: TrainPage(),
              Page.FINISH: FinishPage()}
     wizard = TrainingWizard(pages, parent)
-    return WizardController(wizard, session, model_added)
+    return WizardController(wizard, session, model_added, gui_settings)

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QFileDialog, QListWidgetItem
 from engine import api
 from gui.background import call_in_pool
 from gui.qimage import to_qimage
+from gui.settings import GuiSettings
 from gui.views.wizard_data import PREVIEW, THUMB, DataPage, FolderField
 
 SCAN_DELAY_MS = 250  # typing in a folder field rescans once typing pauses
+THUMBS = 8  # thumbnails shown, shared between the folders
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ class Choice:
     needs: str
     folder_a: str
     folder_b: str = ""
+
+    @property
+    def key(self) -> str:
+        """Names the choice in the settings (remembered folders)."""
+        return f"{self.kind}:{self.paired}"
 
 
 CHOICES = (
@@ -71,9 +78,10 @@ class DataController(QObject):
     scanned = Signal(object)
     preview_shown = Signal()
 
-    def __init__(self, page: DataPage) -> None:
+    def __init__(self, page: DataPage, settings: GuiSettings | None = None) -> None:
         super().__init__(page)
         self.page = page
+        self.gui_settings = settings
         self.choice: Choice | None = None
         self.result: dict | None = None
         self._generation = 0
@@ -96,6 +104,11 @@ class DataController(QObject):
         p.folder_b.label.setText(choice.folder_b)
         p.folder_b.setVisible(bool(choice.folder_b))
         p.setSubTitle(choice.needs)
+        remembered = self.gui_settings.training_folders if self.gui_settings else {}
+        for field, suffix in ((p.folder_a, ""), (p.folder_b, ":b")):
+            folder = remembered.get(choice.key + suffix)
+            if isinstance(folder, str) and folder and not field.path():
+                field.edit.setText(folder)
         self.rescan()
 
     def folders(self) -> tuple[str, str | None]:
@@ -125,6 +138,8 @@ class DataController(QObject):
         self.result = result
         self._show(result)
         self.page.set_ready(result["usable"], result["reason"])
+        if result["usable"]:
+            self._remember()
         self.scanned.emit(result)
 
     @Slot(object, str)
@@ -132,6 +147,16 @@ class DataController(QObject):
         if generation == self._generation:
             self.page.status.setText("")
             self.page.set_ready(False, f"Could not check the folders: {message}")
+
+    def _remember(self) -> None:
+        """Keep the usable folders for the next session (saved with the window settings)."""
+        if self.gui_settings is None or self.choice is None:
+            return
+        data, data_b = self.folders()
+        folders = self.gui_settings.training_folders
+        folders[self.choice.key] = data
+        if data_b:
+            folders[self.choice.key + ":b"] = data_b
 
     def _show(self, result: dict) -> None:
         p = self.page
@@ -149,10 +174,17 @@ class DataController(QObject):
 
     def _load_thumbs(self, result: dict) -> None:
         self.page.thumbs.clear()
+        shown = usable = 0
         for folder in result["folders"]:
-            for path in folder["thumbs"][: 8 // max(1, len(result["folders"]))]:
+            paths = folder["thumbs"][: THUMBS // max(1, len(result["folders"]))]
+            shown += len(paths)
+            usable += folder["images"]
+            for path in paths:
                 call_in_pool(api.load_display, path, THUMB, tag=(self._generation, path),
                              on_done=self._on_thumb, on_error=lambda *_: None)
+        caption = self.page.thumbs_caption
+        caption.setText(f"{shown} of {usable} usable images shown")
+        caption.setVisible(0 < shown < usable)
 
     @Slot(object, object)
     def _on_thumb(self, tag, rgb) -> None:

@@ -1,5 +1,7 @@
 """Wizard page 3 wiring: presets with estimated times on the detected device, the advanced
-values, and the training plan they make."""
+values (checked against the kind's limits as they change: the crop box only steps through
+sides the networks accept, and anything training would refuse disables Start with the
+engine's reason), and the training plan they make."""
 
 from __future__ import annotations
 
@@ -79,6 +81,7 @@ class SettingsController(QObject):
         self.kind = kind
         self.presets = api.training_presets(kind)
         self._fill_backends()
+        self.page.crop.setRange(1, 1024)  # the kind's limits are applied on every change
         self.page.crop.setEnabled(kind != "dcgan")
         self.page.blocks.setEnabled(kind in BLOCKS_OPTION)
         self.page.preset_buttons["quick"].setChecked(True)
@@ -97,18 +100,31 @@ class SettingsController(QObject):
             options[BLOCKS_OPTION[self.kind]] = p.blocks.value()
         return {**options, **parse_extra(p.extra.text())}
 
+    def check(self) -> str:
+        """Why these settings cannot train (the engine's sentence), or ``""``."""
+        p = self.page
+        try:
+            options = self.options()
+            api.check_training_settings(self.kind, self.preset(), p.steps.value(),
+                                        p.batch.value(), self._crop(), options)
+        except PhotoGANError as exc:
+            return str(exc)
+        return ""
+
+    def _crop(self) -> int | None:
+        return self.page.crop.value() if self.kind != "dcgan" else None
+
     def plan(self, data: str, data_b: str | None, out: Path) -> TrainingPlan:
         """The run these settings describe, in the run folder ``out``."""
         p, steps = self.page, self.page.steps.value()
         preset = self.presets[self.preset()]
-        cadence = max(1, steps // SAMPLES_PER_RUN)
+        cadence = self._cadence(self.preset(), steps)
         return TrainingPlan(
             kind=self.kind, out=out, data=data, data_b=data_b, preset=self.preset(),
             steps=steps, batch=p.batch.value(),
             crop=p.crop.value() if self.kind != "dcgan" else None, options=self.options(),
             backend=p.backend.currentData() or "",
-            sample_every=min(preset["sample_every"], cadence),
-            checkpoint_every=min(preset["checkpoint_every"], cadence))
+            sample_every=cadence, checkpoint_every=min(preset["checkpoint_every"], cadence))
 
     # -- handlers ---------------------------------------------------------------------
     def _fill_backends(self) -> None:
@@ -149,8 +165,12 @@ class SettingsController(QObject):
             return
         p = self.page
         try:
+            options = self.options()
+            self._apply_crop_limits(api.training_limits(self.kind, self.preset(), options))
+            api.check_training_settings(self.kind, self.preset(), p.steps.value(),
+                                        p.batch.value(), self._crop(), options)
             seconds = self._estimate(self.preset(), p.steps.value(), p.batch.value(),
-                                     p.crop.value(), self.options())
+                                     p.crop.value(), options)
         except PhotoGANError as exc:
             p.estimate.setText("")
             p.set_ready(False, str(exc))
@@ -159,10 +179,34 @@ class SettingsController(QObject):
                            f"({p.steps.value()} steps).")
         p.set_ready(True)
 
+    def _apply_crop_limits(self, limits: dict) -> None:
+        """Let the crop box offer only sides the kind accepts: its minimum is the smallest,
+        its arrows step by a multiple of the required one (a typed odd side is refused with
+        the rule as the reason)."""
+        spin, fixed = self.page.crop, limits["fixed"]
+        self._loading = True  # a raised minimum changes the value: no nested re-check
+        try:
+            if fixed:
+                spin.setRange(fixed, fixed)
+            else:
+                multiple = limits["multiple"]
+                spin.setRange(limits["minimum"], 1024 // multiple * multiple)
+                spin.setSingleStep(16 if 16 % multiple == 0 else multiple)
+                spin.multiple = multiple
+            spin.setToolTip(f"Training crop side in pixels; {limits['rule']}.")
+        finally:
+            self._loading = False
+
     def _estimate(self, preset: str, steps=None, batch=None, crop=None, options=None) -> float:
         crop = crop if self.kind != "dcgan" else None
+        steps = steps or self.presets[preset]["steps"]
         return api.estimate_training_seconds(self.kind, preset, steps, batch, crop, options,
-                                             gpu=self.gpu)
+                                             gpu=self.gpu,
+                                             sample_every=self._cadence(preset, steps))
+
+    def _cadence(self, preset: str, steps: int) -> int:
+        """Steps between samples: the preset's, or more often for short runs."""
+        return min(self.presets[preset]["sample_every"], max(1, steps // SAMPLES_PER_RUN))
 
     def _label_presets(self) -> None:
         for name, title in PRESETS:

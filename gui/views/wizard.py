@@ -6,6 +6,7 @@ runs the training.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 
 from PySide6.QtCore import Signal
@@ -31,6 +32,7 @@ class GatedPage(QWizardPage):
         self.setTitle(title)
         self.setSubTitle(subtitle)
         self._ready = True
+        self.before_leaving: Callable[[], bool] | None = None  # a last check on Next
         self.reason = QLabel(self)
         self.reason.setObjectName("pageReason")
         self.reason.setWordWrap(True)
@@ -44,6 +46,14 @@ class GatedPage(QWizardPage):
         self.reason.setVisible(bool(reason) and not ready)
         self.completeChanged.emit()
 
+    def show_message(self, text: str) -> None:
+        """Show ``text`` where the reason goes, Next staying as it is (until ``set_ready``)."""
+        self.reason.setText(text)
+        self.reason.setVisible(bool(text))
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt override)
+        return self.before_leaving() if self.before_leaving is not None else True
+
     def isComplete(self) -> bool:  # noqa: N802 (Qt override)
         return self._ready
 
@@ -52,8 +62,9 @@ class TrainingWizard(QWizard):
     """Five pages: what to train, data, settings, training, finish.
 
     ``skip_to_training`` makes Next on the first page go straight to the training page (to
-    resume an unfinished run). Closing it from the training or finish page only hides it
-    (``QWizard`` would start over), so it can be shown again as it was.
+    resume an unfinished run). Closing it from the training or finish page (Close is shown
+    on every page) only hides it (``QWizard`` would start over), so it can be shown again as
+    it was.
 
     Signals:
         closed(): the wizard was closed or finished.
@@ -67,7 +78,6 @@ class TrainingWizard(QWizard):
         self.setWindowTitle("Train a Model")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
-        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
         self.resize(920, 700)
         self.skip_to_training = False

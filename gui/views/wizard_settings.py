@@ -69,7 +69,11 @@ class SettingsPage(GatedPage):
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         self.steps = _spin(frame, "steps", 1, 10_000_000, 100, "Generator updates")
         self.batch = _spin(frame, "batch", 1, 256, 1, "Images per update")
-        self.crop = _spin(frame, "crop", 16, 1024, 16, "Training crop side in pixels")
+        self.crop = MultipleSpinBox(frame)
+        self.crop.setObjectName("crop")
+        self.crop.setRange(8, 1024)
+        self.crop.setSingleStep(16)
+        self.crop.setToolTip("Training crop side in pixels")
         self.crop.setSuffix(" px")
         self.lr = QDoubleSpinBox(frame)
         self.lr.setObjectName("lr")
@@ -97,6 +101,20 @@ class SettingsPage(GatedPage):
     def _on_toggle(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+
+class MultipleSpinBox(QSpinBox):
+    """A spin box whose arrows always land on a multiple of ``multiple`` (set it together
+    with a single step that is a multiple of it); a typed value is kept as typed."""
+
+    multiple = 1
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt override)
+        target = self.value() + steps * self.singleStep()
+        off = target % self.multiple
+        if off:  # from a typed, off-grid value: the next multiple in the arrow's direction
+            target += -off if steps > 0 else self.multiple - off
+        self.setValue(target)
 
 
 def _spin(parent: QWidget, name: str, low: int, high: int, step: int, tip: str) -> QSpinBox:

@@ -25,7 +25,7 @@ def test_ctrl_c_cancels_without_partial_files(tmp_path):
     first = proc.stdout.readline()
     assert "[1/4] done" in first, first + proc.stderr.read()
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+    stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 130, stdout + stderr
     assert "Cancelled." in stdout
     assert "Traceback" not in stderr

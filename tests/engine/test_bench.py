@@ -68,7 +68,7 @@ def test_bench_command_prints_json(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "engine", "bench", "--json", "--tasks", "sharpen",
          "--size", "64x48"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     assert proc.returncode == 0, proc.stderr

@@ -66,7 +66,7 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path, photos, env):
     first = proc.stdout.readline()  # "step 0/100000 ...", printed once training is set up
     assert first.startswith("step 0/"), first + proc.stderr.read()
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+    stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 130, stdout + stderr
     assert "Cancelled at step" in stdout and "--resume" in stdout
     assert "Traceback" not in stderr

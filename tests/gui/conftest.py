@@ -13,7 +13,11 @@ from gui.controllers import window as window_module  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import GuiSettings  # noqa: E402
 
-RUN_TIMEOUT_MS = 60_000
+# Upper bounds of waits that end on a signal or a condition: generous, so a busy machine (a
+# first Keras import in a worker thread can take minutes there) never fails a test; a
+# passing test never waits for them.
+RUN_TIMEOUT_MS = 300_000
+WAIT_MS = 300_000  # for waits that would otherwise take pytest-qt's default of 5 s
 
 
 @pytest.fixture

@@ -35,5 +35,5 @@ def test_a_frozen_build_starts_the_sibling_app(monkeypatch, tmp_path):
 
 def test_gui_module_starts_and_shows_its_version():
     out = subprocess.run([sys.executable, "-m", "gui", "--version"], capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=600)
     assert out.returncode == 0 and out.stdout.startswith("PhotoGAN ")

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from gui.controllers.models import ModelEntry, ModelManagerController, ModelStore, card_html
 from gui.views.model_manager import ModelManagerDialog
+from tests.gui.conftest import WAIT_MS
 
 ROWS = [
     {"id": "deblur-small", "task": "deblur", "title": "DeblurGAN small", "source": "shipped",
@@ -67,7 +68,8 @@ def test_verify_runs_in_the_background_and_reports(qtbot):
     dialog, controller = _dialog(qtbot, FakeStore())
     dialog.table.selectRow(1)
     dialog.verify.click()
-    qtbot.waitUntil(lambda: controller.status.get("my-upscale") == "verified")
+    qtbot.waitUntil(lambda: controller.status.get("my-upscale") == "verified",
+                    timeout=WAIT_MS)
     assert "fine" in dialog.notice.text()
 
 
@@ -80,7 +82,7 @@ def test_user_models_can_be_removed(qtbot, monkeypatch):
     dialog, controller = _dialog(qtbot, store)
     dialog.table.selectRow(1)
     assert dialog.remove.isEnabled()
-    with qtbot.waitSignal(controller.models_changed):
+    with qtbot.waitSignal(controller.models_changed, timeout=WAIT_MS):
         dialog.remove.click()
     assert store.removed == ["my-upscale"] and dialog.table.rowCount() == 1
 

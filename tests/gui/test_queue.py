@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData
 
 from gui.queue_model import FAILED, QUEUED
+from tests.gui.conftest import WAIT_MS
 from tests.gui.helpers import drop_on, make_fake_png, make_photo, url_mime
 
 
@@ -24,7 +25,8 @@ def test_dropping_files_and_folders_onto_the_window_queues_every_photo(qtbot, wi
     assert drop_on(window, [*loose, folder])
     assert _names(window) == ["a.jpg", "b.png", "c.jpg", "d.tif"]  # not recursive by default
     assert all(item.status == QUEUED for item in window.queue_model.items())
-    qtbot.waitUntil(lambda: all(it.thumb is not None for it in window.queue_model.items()))
+    qtbot.waitUntil(lambda: all(it.thumb is not None for it in window.queue_model.items()),
+                    timeout=WAIT_MS)
     assert window.queue_model.items()[0].dims == (48, 32)
 
 
@@ -63,7 +65,7 @@ def test_unsupported_and_unreadable_files_are_flagged_on_entry(qtbot, window, tm
     items = {it.path.name: it for it in window.queue_model.items()}
     assert items["photo.gif"].status == FAILED and ".gif format is not supported" in (
         items["photo.gif"].reason)
-    qtbot.waitUntil(lambda: window.queue_model.items()[0].status == FAILED)
+    qtbot.waitUntil(lambda: window.queue_model.items()[0].status == FAILED, timeout=WAIT_MS)
     fake_item = window.queue_model.items()[0]
     assert fake_item.flagged and "fake.png" in fake_item.reason
     assert window.queue_model.runnable_rows() == [2]

@@ -15,7 +15,7 @@ from engine.tasks import registry
 from engine.tasks.params import Param
 from gui.controllers.sampler import SamplerController
 from gui.views.sampler_view import SamplerView
-from tests.gui.conftest import RUN_TIMEOUT_MS
+from tests.gui.conftest import RUN_TIMEOUT_MS, WAIT_MS
 
 FAKE_ID = "gui_test_sample"
 
@@ -82,11 +82,11 @@ def test_reroll_changes_the_seed_and_ticked_images_are_saved(qtbot, sampler, tmp
     with qtbot.waitSignal(controller.generated, timeout=RUN_TIMEOUT_MS):
         view.reroll.click()
     first_seed = seed.value()
-    qtbot.waitUntil(lambda: not controller.host.busy)
+    qtbot.waitUntil(lambda: not controller.host.busy, timeout=WAIT_MS)
     with qtbot.waitSignal(controller.generated, timeout=RUN_TIMEOUT_MS):
         view.reroll.click()
     assert (first_seed, seed.value()) != (0, 0)
-    qtbot.waitUntil(lambda: not controller.host.busy)
+    qtbot.waitUntil(lambda: not controller.host.busy, timeout=WAIT_MS)
 
     view.grid.item(1).setCheckState(Qt.CheckState.Checked)
     keep = tmp_path / "keep"

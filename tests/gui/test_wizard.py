@@ -14,7 +14,7 @@ from gui.controllers.wizard_settings import format_duration, parse_extra
 from gui.views.wizard import Page
 from tests.gui.helpers import drop_on, make_fake_png, make_photo
 
-SCAN_MS = 20_000
+SCAN_MS = 300_000  # generous: ends on a signal
 NEXT = QWizard.WizardButton.NextButton
 COMMIT = QWizard.WizardButton.CommitButton
 

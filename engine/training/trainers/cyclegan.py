@@ -21,7 +21,7 @@ from keras import ops
 
 from engine.imaging import color
 from engine.models import build
-from engine.training import losses
+from engine.training import limits, losses
 from engine.training.step import make_adam, make_step
 from engine.training.trainers import Export, Setup, Trainer, grid, predict, register
 
@@ -78,10 +78,9 @@ class CycleGANTrainer(Trainer):
 
     @classmethod
     def resolve(cls, options: dict, crop: int) -> dict:
-        min_crop = 3 * 2 ** options["d_layers"]
-        if crop < min_crop or crop % 4:
-            raise ValueError(f"cyclegan crops must be a multiple of 4 and at least {min_crop} "
-                             f"pixels for a {options['d_layers']}-layer PatchGAN; got {crop}.")
+        found = limits.problem(cls.kind, options, crop)
+        if found:
+            raise ValueError(found)
         return dict(options)
 
     def __init__(self, setup: Setup, dataset) -> None:

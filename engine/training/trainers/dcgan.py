@@ -21,7 +21,7 @@ from keras import ops
 
 from engine.imaging import color
 from engine.models import build
-from engine.training import losses
+from engine.training import limits, losses
 from engine.training.step import make_adam, make_joint_step
 from engine.training.trainers import Export, Setup, Trainer, grid, predict, register
 
@@ -57,9 +57,9 @@ class DCGANTrainer(Trainer):
 
     @classmethod
     def resolve(cls, options: dict, crop: int) -> dict:
-        if options["arch"] not in CHANNELS:
-            raise ValueError(f"arch must be one of {', '.join(CHANNELS)}, got "
-                             f"{options['arch']!r}.")
+        found = limits.option_problem(cls.kind, options)
+        if found:
+            raise ValueError(found)
         return dict(options)
 
     def __init__(self, setup: Setup, dataset) -> None:

@@ -22,7 +22,7 @@ from keras import ops
 
 from engine.imaging import color
 from engine.models import build
-from engine.training import losses
+from engine.training import limits, losses
 from engine.training.step import (
     gradient_penalty,
     make_adam,
@@ -42,7 +42,6 @@ from engine.training.trainers import (
 )
 
 RANGE = "-1,1"
-ARCHES = ("deblurgan", "deblur_unet")
 
 
 # Initial scale of the generator's last conv: the global skip then makes a fresh generator
@@ -65,21 +64,9 @@ class DeblurTrainer(Trainer):
 
     @classmethod
     def resolve(cls, options: dict, crop: int) -> dict:
-        if options["d_norm"] == "batch":
-            raise ValueError("d_norm cannot be 'batch' for a WGAN-GP critic; use 'instance' "
-                             "or 'none'.")
-        if options["arch"] not in ARCHES:
-            raise ValueError(f"deblur arch must be one of {', '.join(ARCHES)}; got "
-                             f"{options['arch']!r}.")
-        if options["degradation"] not in ("mild", "heavy"):
-            raise ValueError(f"deblur degradation must be 'mild' or 'heavy'; got "
-                             f"{options['degradation']!r}.")
-        if options["arch"] == "deblur_unet" and crop % 8:
-            raise ValueError(f"deblur_unet crops must be a multiple of 8; got {crop}.")
-        min_crop = 3 * 2 ** options["d_layers"]
-        if crop < min_crop or crop % 4:
-            raise ValueError(f"deblur crops must be a multiple of 4 and at least {min_crop} "
-                             f"pixels for a {options['d_layers']}-layer critic; got {crop}.")
+        found = limits.problem(cls.kind, options, crop)
+        if found:
+            raise ValueError(found)
         return resolve_content(options, "perceptual")
 
     def __init__(self, setup: Setup, dataset) -> None:

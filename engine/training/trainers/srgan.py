@@ -20,7 +20,7 @@ import numpy as np
 from keras import ops
 
 from engine.models import build
-from engine.training import losses
+from engine.training import limits, losses
 from engine.training.step import current_lr, make_adam, make_forward, make_step
 from engine.training.trainers import (
     Export,
@@ -37,9 +37,6 @@ SCALE = 4
 PIXEL_LOSSES = {"mse": losses.mse, "l1": losses.l1}
 
 
-DEGRADATIONS = ("realistic", "clean")
-
-
 @register
 class UpscaleTrainer(Trainer):
     kind = "upscale"
@@ -47,20 +44,9 @@ class UpscaleTrainer(Trainer):
 
     @classmethod
     def resolve(cls, options: dict, crop: int) -> dict:
-        if options["pixel_loss"] not in PIXEL_LOSSES:
-            raise ValueError(f"pixel_loss must be one of {', '.join(PIXEL_LOSSES)}, got "
-                             f"{options['pixel_loss']!r}.")
-        if options["degradation"] not in DEGRADATIONS:
-            raise ValueError(f"degradation must be one of {', '.join(DEGRADATIONS)}, got "
-                             f"{options['degradation']!r}.")
-        if not 0.0 <= options["stage1_fraction"] <= 1.0:
-            raise ValueError(f"stage1_fraction must be in [0, 1], got "
-                             f"{options['stage1_fraction']!r}.")
-        if crop % SCALE:
-            raise ValueError(f"upscale crops must be a multiple of {SCALE}; got {crop}.")
-        if options["stage1_fraction"] < 1.0 and crop % 16:
-            raise ValueError(f"the SRGAN discriminator needs crops that are a multiple of 16; "
-                             f"got {crop}.")
+        found = limits.problem(cls.kind, options, crop)
+        if found:
+            raise ValueError(found)
         if options["stage1_fraction"] >= 1.0:
             return {**options, "content": "none"}
         return resolve_content(options, "content")
