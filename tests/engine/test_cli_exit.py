@@ -40,6 +40,7 @@ COMMANDS = {
     "eval sample": ("engine.eval_sample.evaluate_sample", ["eval", "sample", "--data",
                                                            "{data}"]),
     "bench": ("engine.bench.run_bench", ["bench", "--tasks", "sharpen"]),
+    "eval style": ("engine.eval_style.evaluate_style", ["eval", "style", "--data", "{data}"]),
 }
 
 
@@ -83,3 +84,20 @@ def test_an_internal_error_is_one_line_and_its_traceback_goes_to_the_log(
     assert main(["--debug", *argv]) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert "Traceback" in err and "ZeroDivisionError" in err and str(log_file) in err
+
+
+def _sigterm_then_check(*args, **kwargs):
+    token = kwargs.get("cancel") or next(a for a in args if isinstance(a, CancelToken))
+    signal.raise_signal(signal.SIGTERM)
+    token.check()
+    raise AssertionError("SIGTERM did not cancel the token")
+
+
+def test_sigterm_cancels_a_training_run_like_ctrl_c(monkeypatch, photo, tmp_path, capsys):
+    """``kill`` (or a session ending) asks a run to stop cleanly, so it saves a checkpoint."""
+    previous = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr("engine.api.train", _sigterm_then_check)
+    argv = _argv(COMMANDS["train"][1], photo, tmp_path)
+    assert main(argv) == EXIT_CANCELLED
+    assert "Traceback" not in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is previous
