@@ -33,7 +33,7 @@ SHEETS = [
 
 # (title, photogan arguments); each job runs through the real CLI.
 JOBS = [
-    ("Deblur the two really blurred samples (camera shake, out of focus): DeblurGAN",
+    ("Deblur the two really blurred samples (camera shake, out of focus): deblur-unet",
      ["run", "deblur", *REAL_BLUR, "-o", str(OUT / "deblur"), *COMMON]),
     ("The same two with a classic unsharp mask, to compare",
      ["run", "sharpen", *REAL_BLUR, "-o", str(OUT / "sharpen"), *COMMON]),
@@ -70,6 +70,9 @@ def side_by_side(paths: list[Path], out: Path) -> Path:
 
 def main() -> int:
     """Run each job; return the worst exit status."""
+    from engine import logs
+
+    logs.start("demo")  # library log lines go to the log file, as with `photogan` itself
     worst = 0
     for title, args in JOBS:
         print(f"\n== {title}\n$ photogan {' '.join(args)}", flush=True)
