@@ -9,6 +9,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from gui import background  # noqa: E402
+from gui.controllers import training as training_module  # noqa: E402
 from gui.controllers import window as window_module  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import GuiSettings  # noqa: E402
@@ -18,6 +19,26 @@ from gui.settings import GuiSettings  # noqa: E402
 # passing test never waits for them.
 RUN_TIMEOUT_MS = 300_000
 WAIT_MS = 300_000  # for waits that would otherwise take pytest-qt's default of 5 s
+TRAINING_STOP_MS = 600_000  # a training thread ends at its next step, however slow that is
+
+
+@pytest.fixture
+def training_sessions_stopped(qtbot, monkeypatch):
+    """Closing a window during a run answers "stop and close" instead of a modal question;
+    every training session a test started is stopped and its thread joined afterwards."""
+    monkeypatch.setattr(training_module, "ask_stop_training", lambda parent: True)
+    sessions = []
+    start = training_module.TrainingSession.start
+
+    def recording_start(self, plan):
+        sessions.append(self)
+        return start(self, plan)
+
+    monkeypatch.setattr(training_module.TrainingSession, "start", recording_start)
+    yield
+    for session in sessions:
+        session.shutdown()
+        qtbot.waitUntil(lambda s=session: not s.host.busy, timeout=TRAINING_STOP_MS)
 
 
 @pytest.fixture

@@ -28,22 +28,8 @@ CLOSE = QWizard.WizardButton.CancelButton  # labelled "Close"
 
 
 @pytest.fixture(autouse=True)
-def stop_sessions(qtbot, monkeypatch):
-    """Closing a window during a run answers "stop and close" instead of a modal question;
-    every training session a test started is stopped and its thread joined afterwards."""
-    monkeypatch.setattr(training_module, "ask_stop_training", lambda parent: True)
-    sessions = []
-    start = training_module.TrainingSession.start
-
-    def recording_start(self, plan):
-        sessions.append(self)
-        return start(self, plan)
-
-    monkeypatch.setattr(training_module.TrainingSession, "start", recording_start)
-    yield
-    for session in sessions:
-        session.shutdown()
-        qtbot.waitUntil(lambda s=session: not s.host.busy, timeout=WAIT_MS)
+def stop_sessions(training_sessions_stopped):
+    """Every test here stops the training sessions it starts (``conftest``)."""
 
 
 class FakeTraining:

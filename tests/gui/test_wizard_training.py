@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWizard
 
-from gui.controllers import training as training_module
 from gui.main_window import MainWindow
 from gui.settings import GuiSettings
 from gui.views.wizard import Page
@@ -24,22 +23,8 @@ TINY = "ndf=4, d_layers=1, n_critic=1, val_count=2"
 
 
 @pytest.fixture(autouse=True)
-def stop_without_asking(qtbot, monkeypatch):
-    """Closing a window during a run answers "stop and close" instead of a modal question;
-    every session a test started is stopped (and its thread ended) afterwards."""
-    monkeypatch.setattr(training_module, "ask_stop_training", lambda parent: True)
-    sessions = []
-    start = training_module.TrainingSession.start
-
-    def recording_start(self, plan):
-        sessions.append(self)
-        return start(self, plan)
-
-    monkeypatch.setattr(training_module.TrainingSession, "start", recording_start)
-    yield
-    for session in sessions:
-        session.shutdown()
-        qtbot.waitUntil(lambda s=session: not s.host.busy, timeout=TRAIN_MS)
+def stop_without_asking(training_sessions_stopped):
+    """Every test here stops the training sessions it starts (``conftest``)."""
 
 
 def setup_run(qtbot, window, data: Path):
