@@ -12,7 +12,8 @@ training wizard (``wizard_*.png``: a short real deblur run on a copy of the samp
 a damaged and a too-small file added to show how problems look). Settings, outputs, runs and
 models go to a temp folder; nothing in the user's folders is touched.
 
-``--only wizard`` takes just the wizard's screenshots.
+``--only wizard`` takes just the wizard's screenshots; ``--only deblur`` just the main window
+after the default deblur model ran on the samples (``deblur_window.png``).
 """
 
 from __future__ import annotations
@@ -230,6 +231,22 @@ def wizard_shots(window: MainWindow) -> None:
     w.button(QWizard.WizardButton.FinishButton).click()
 
 
+def deblur_shot(window: MainWindow) -> None:
+    """The default deblur model run on the sample photos: the licence plate, split view."""
+    combo = window.task_panel.task_combo
+    combo.setCurrentIndex(combo.findData("deblur"))
+    queue_samples(window)
+    window.queue_view.table.clearSelection()
+    window.run.start()
+    wait_until(lambda: not window.host.busy, timeout_s=600.0)
+    row = window.queue_model.row_of(resource_path("samples", "licenseplate_motion.jpg"))
+    window.queue_view.table.selectRow(row)
+    canvas = window.compare_view.canvas
+    wait_until(lambda: canvas.after is not None)
+    canvas.split = 0.5
+    save(window, "deblur_window.png")
+
+
 def main() -> int:
     """Take every screenshot (or, with ``--only wizard``, the wizard's); returns 0."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -241,6 +258,10 @@ def main() -> int:
     wait_until(lambda: "…" not in window.status.backend.text())
     if sys.argv[1:] == ["--only", "wizard"]:
         wizard_shots(window)
+        window.close()
+        return 0
+    if sys.argv[1:] == ["--only", "deblur"]:
+        deblur_shot(window)
         window.close()
         return 0
     queue_samples(window)
