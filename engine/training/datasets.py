@@ -73,6 +73,9 @@ TEXTURE_MIN = 6.0
 # rather than a mirrored border; rounded up to a multiple of the upscale factor.
 _MARGIN = 16
 _HEAVY_MARGIN = 40  # heavy kernels reach 38 px from their centre
+# "mixed" deblur pairs: this share of the blurred ones take the mild mix (small kernels at the
+# working size), so a model trained for heavy shake does not over-correct slight blur.
+MIXED_MILD_SHARE = 0.3
 # (degraded, sharp) sub-folder names of paired layouts, compared case-insensitively.
 PAIR_FOLDER_NAMES = (
     ("a", "b"),
@@ -578,8 +581,9 @@ class SyntheticDataset(_Base):
 
     def __init__(self, kind, scan: FolderScan, crop, seed, min_count, cache, scale=4,
                  crops_per_image=1, pixel_limit=io.DEFAULT_MAX_PIXELS, clean=False,
-                 plain_crops=0.0, heavy=False):
+                 plain_crops=0.0, heavy=False, mild_share=0.0):
         super().__init__(kind, crop, seed, min_count, cache)
+        self.mild_share = float(mild_share)
         self.scale = scale
         self.clean = bool(clean)
         self.heavy = bool(heavy) and kind == "deblur"
@@ -613,8 +617,11 @@ class SyntheticDataset(_Base):
         sharp = _to_float(window)
         target = sharp[margin : margin + self.crop, margin : margin + self.crop]
         if self.kind == "deblur":
-            mix = heavy_blur.degrade_heavy if self.heavy else degrade.degrade_blur
-            blurred = mix(sharp, degrade_rng)
+            if self.heavy:
+                blurred = heavy_blur.degrade_heavy(sharp, degrade_rng,
+                                                   mild_share=self.mild_share)
+            else:
+                blurred = degrade.degrade_blur(sharp, degrade_rng)
             return blurred[margin : margin + self.crop, margin : margin + self.crop], target
         low = degrade.degrade_downscale(sharp, degrade_rng, self.scale, clean=self.clean)
         m, c = margin // self.scale, self.crop // self.scale
@@ -630,7 +637,8 @@ class SyntheticDataset(_Base):
     def describe(self) -> dict:
         return self._describe(root=str(self.files.root), images=len(self.files),
                               scale=self.scale if self.kind == "upscale" else 1,
-                              plain_crops=self.plain_crops, heavy=self.heavy)
+                              plain_crops=self.plain_crops, heavy=self.heavy,
+                              mild_share=self.mild_share)
 
 
 def fit_long_side(pixels: np.ndarray, side: int) -> np.ndarray:
@@ -876,7 +884,8 @@ def make_dataset(
         degradation: synthetic upscale pairs: ``realistic`` (blur, noise, JPEG) or ``clean``
             (the downscale alone); see ``degrade.degrade_downscale``. Synthetic deblur
             pairs: ``heavy`` for ``heavy_blur.degrade_heavy`` on photos brought to a 1280-px
-            working size, anything else for the mild ``degrade.degrade_blur``.
+            working size, ``mixed`` for the same with ``MIXED_MILD_SHARE`` of the blurred
+            pairs from the mild mix, anything else for the mild ``degrade.degrade_blur``.
         plain_crops: synthetic deblur/upscale pairs: the share of crops taken anywhere in the
             photo (flat areas included) rather than where it has detail; ``0..1``.
 
@@ -907,7 +916,9 @@ def make_dataset(
     scan = scan_folder(data, min(64, crop), needed, pixel_limit)
     return SyntheticDataset(kind, scan, scale=factor, crops_per_image=crops_per_image,
                             clean=degradation == "clean", plain_crops=plain_crops,
-                            heavy=degradation == "heavy", **common)
+                            heavy=degradation in ("heavy", "mixed"),
+                            mild_share=MIXED_MILD_SHARE if degradation == "mixed" else 0.0,
+                            **common)
 
 
 def _check_options(kind: str, data_b, crop: int, scale: int, plain_crops: float) -> None:

@@ -24,6 +24,7 @@ from engine.training.degrade import (
     add_noise,
     blur,
     defocus_kernel,
+    degrade_blur,
     gaussian_kernel,
     jpeg,
     rasterise,
@@ -74,13 +75,15 @@ def _boost_highlights(sharp: np.ndarray, rng: np.random.Generator) -> np.ndarray
 
 
 def degrade_heavy(sharp: np.ndarray, rng: np.random.Generator,
-                  sharp_share: float = 0.1) -> np.ndarray:
+                  sharp_share: float = 0.1, mild_share: float = 0.0) -> np.ndarray:
     """A random blur for training a model that handles heavy shake and keeps sharp photos.
 
     ``sharp_share`` of the time the photo comes back unchanged (the model learns to leave a
     sharp photo alone). Otherwise: highlights boosted 15% of the time; camera shake 60%
     (extent 3-37 px), defocus 28% (radius 1-6.5), Gaussian 12% (sigma 0.5-3); sensor noise
-    sigma 0-0.025; JPEG at quality 60-95 half of the time.
+    sigma 0-0.025; JPEG at quality 60-95 half of the time. ``mild_share`` of the blurred
+    items take the mild mix instead (``degrade.degrade_blur``: small kernels, the blur a
+    model must not over-correct).
 
     Args:
         sharp: ``(H, W, 3)`` float32 RGB in ``[0, 1]``.
@@ -90,6 +93,8 @@ def degrade_heavy(sharp: np.ndarray, rng: np.random.Generator,
     """
     if rng.uniform() < sharp_share:
         return sharp.copy()
+    if mild_share > 0 and rng.uniform() < mild_share:  # no draw at 0: old streams unchanged
+        return degrade_blur(sharp, rng)
     scene = _boost_highlights(sharp, rng) if rng.uniform() < 0.15 else sharp
     choice = rng.uniform()
     if choice < 0.6:

@@ -22,7 +22,7 @@ DCGAN_SIZES = {"dcgan64": 64, "dcgan28": 28}
 PIXEL_LOSSES = ("mse", "l1")
 DEGRADATIONS = ("realistic", "clean")
 DEBLUR_ARCHES = ("deblurgan", "deblur_unet")
-DEBLUR_DEGRADATIONS = ("mild", "heavy")
+DEBLUR_DEGRADATIONS = ("mild", "heavy", "mixed")
 UNET_MULTIPLE = 8  # deblur_unet halves the resolution three times
 CRITIC_NORMS = ("instance", "none")
 # Size options that must be whole numbers of at least 1 (a network of zero filters, blocks

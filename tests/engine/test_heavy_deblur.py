@@ -12,7 +12,7 @@ from PIL import Image as PILImage  # noqa: E402
 
 from engine.metrics import psnr  # noqa: E402
 from engine.training import heavy_blur  # noqa: E402
-from engine.training.degrade import blur, motion_kernel  # noqa: E402
+from engine.training.degrade import blur, degrade_blur, motion_kernel  # noqa: E402
 
 
 def _extent(kernel: np.ndarray) -> int:
@@ -70,6 +70,24 @@ def test_degrade_heavy_keeps_a_share_sharp_and_blurs_the_rest():
     assert not any(np.array_equal(o, photo) for o in
                    [heavy_blur.degrade_heavy(photo, np.random.default_rng(s), 0.0)
                     for s in range(10)])
+
+
+def test_mixed_share_draws_the_mild_mix_and_zero_keeps_the_heavy_stream():
+    photo = _photo(2)
+    heavy = [heavy_blur.degrade_heavy(photo, np.random.default_rng(s), 0.0) for s in range(6)]
+    same = [heavy_blur.degrade_heavy(photo, np.random.default_rng(s), 0.0, mild_share=0.0)
+            for s in range(6)]
+    assert all(np.array_equal(a, b) for a, b in zip(heavy, same))
+    for s in range(6):  # mild_share 1: exactly the mild mix, drawn after the two share draws
+        rng = np.random.default_rng(s)
+        rng.uniform(), rng.uniform()
+        expected = degrade_blur(photo, rng)
+        got = heavy_blur.degrade_heavy(photo, np.random.default_rng(s), 0.0, mild_share=1.0)
+        assert np.array_equal(got, expected)
+    # mild blur stays far closer to the photo than the heavy mix on average
+    mild = [heavy_blur.degrade_heavy(photo, np.random.default_rng(s), 0.0, mild_share=1.0)
+            for s in range(6)]
+    assert np.mean([psnr(m, photo) for m in mild]) > np.mean([psnr(h, photo) for h in heavy])
 
 
 def test_boosted_highlights_leave_a_bright_streak():
