@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from model_crops import _centre, _row  # noqa: E402  (beside this script)
 
-from engine.eval import _degraded, _task_method  # noqa: E402
+from engine.evaluation.eval import _degraded, _task_method  # noqa: E402
 from engine.imaging import io  # noqa: E402
 from engine.imaging.image import Image  # noqa: E402
 

@@ -19,7 +19,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.eval import _detailed_crop, deblur_methods, upscale_methods  # noqa: E402
+from engine.evaluation.eval import _detailed_crop, deblur_methods, upscale_methods  # noqa: E402
 from engine.imaging import io  # noqa: E402
 from engine.imaging.image import Image  # noqa: E402
 from engine.training.degrade import eval_blur, eval_downscale  # noqa: E402

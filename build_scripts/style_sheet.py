@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.eval_style import fit_long_side  # noqa: E402
+from engine.evaluation.eval_style import fit_long_side  # noqa: E402
 from engine.imaging import io  # noqa: E402
 from engine.imaging.image import Image  # noqa: E402
 from engine.imaging.resample import resize_to  # noqa: E402

@@ -1,7 +1,7 @@
 """``photogan eval deblur|upscale --data DIR``: the model against classical baselines;
 ``photogan eval sample --data DIR``: sample quality through a classifier trained on DIR;
 ``photogan eval style|painting --data DIR``: style, palette and structure scores
-(``engine.eval_style``)."""
+(``engine.evaluation.eval_style``)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def setup(subs: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from engine.atomic import write_text_atomic
     from engine.cli.display import PlainDisplay
-    from engine.eval import evaluate
+    from engine.evaluation.eval import evaluate
 
     if args.task == "sample":
         return handle_sample(args)
@@ -86,7 +86,7 @@ def eval_table(task: str, kind: str, rows) -> list[str]:
 def handle_sample(args: argparse.Namespace) -> int:
     from engine.atomic import write_text_atomic
     from engine.cli.display import PlainDisplay
-    from engine.eval_sample import evaluate_sample
+    from engine.evaluation.eval_sample import evaluate_sample
 
     token = CancelToken()
     with ctrl_c_cancels(token):
@@ -101,7 +101,7 @@ def handle_sample(args: argparse.Namespace) -> int:
 
 def sample_table(result) -> list[str]:
     """The ``eval sample`` table: the classifier, one row per image set, class histograms."""
-    from engine.eval_sample import COVERAGE_MIN
+    from engine.evaluation.eval_sample import COVERAGE_MIN
 
     clf = result.classifier
     how = f"trained in {clf.train_seconds:.0f} s" if clf.trained else "cached"
@@ -137,7 +137,7 @@ def add_style_arguments(p: argparse.ArgumentParser) -> None:
 def handle_style(args: argparse.Namespace) -> int:
     from engine.atomic import write_text_atomic
     from engine.cli.display import PlainDisplay
-    from engine.eval_style import evaluate_style, table
+    from engine.evaluation.eval_style import evaluate_style, table
 
     token = CancelToken()
     with ctrl_c_cancels(token):

@@ -7,7 +7,7 @@ colours cluster in a few hues gives the photo those clusters, not just the same 
 photo's pixels keep their order within each channel, so shapes and edges are untouched.
 
 The style task starts its optimisation from this image and uses it as the content target; the
-evaluation (``engine.eval_style``) scores it alone as the "colour transfer" reference.
+evaluation (``engine.evaluation.eval_style``) scores it alone as the "colour transfer" reference.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import bench
+from engine.evaluation import bench
 from engine.errors import UsageError
 
 REQUIRED = {"task", "mp_per_s", "gflops", "peak_fraction", "peak_rss_mb"}

@@ -36,11 +36,11 @@ COMMANDS = {
     "run sample": ("engine.api.generate", ["run", "sample", "-o", "{out}", "--set",
                                            "count=1024", "--set", "gif=true"]),
     "train": ("engine.api.train", ["train", "deblur", "--data", "{data}", "--out", "{out}"]),
-    "eval": ("engine.eval.evaluate", ["eval", "deblur", "--data", "{data}"]),
-    "eval sample": ("engine.eval_sample.evaluate_sample", ["eval", "sample", "--data",
+    "eval": ("engine.evaluation.eval.evaluate", ["eval", "deblur", "--data", "{data}"]),
+    "eval sample": ("engine.evaluation.eval_sample.evaluate_sample", ["eval", "sample", "--data",
                                                            "{data}"]),
-    "bench": ("engine.bench.run_bench", ["bench", "--tasks", "sharpen"]),
-    "eval style": ("engine.eval_style.evaluate_style", ["eval", "style", "--data", "{data}"]),
+    "bench": ("engine.evaluation.bench.run_bench", ["bench", "--tasks", "sharpen"]),
+    "eval style": ("engine.evaluation.eval_style.evaluate_style", ["eval", "style", "--data", "{data}"]),
 }
 
 

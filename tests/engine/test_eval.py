@@ -7,7 +7,7 @@ import pytest
 from PIL import Image as PILImage
 
 from engine.errors import UsageError
-from engine.eval import evaluate
+from engine.evaluation.eval import evaluate
 from engine.metrics import psnr, quality, ssim
 from tests.engine.store_helpers import tiny_model
 
@@ -62,7 +62,7 @@ def test_eval_refuses_without_weights_and_other_tasks(store, tmp_path):
 
 
 def test_true_kernel_reference_beats_the_generic_psf_on_defocus():
-    from engine.eval import TrueKernel, deblur_methods
+    from engine.evaluation.eval import TrueKernel, deblur_methods
     from engine.training.degrade import eval_blur, eval_kernel
 
     rng = np.random.default_rng(2)
@@ -77,7 +77,7 @@ def test_true_kernel_reference_beats_the_generic_psf_on_defocus():
 
 
 def test_eval_crop_is_the_most_detailed_window_of_a_fixed_grid():
-    from engine.eval import _detailed_crop
+    from engine.evaluation.eval import _detailed_crop
 
     photo = np.full((300, 400, 3), 0.5, np.float32)
     rng = np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""Issue 18: the style/painting measures (``engine.eval_style``), Lab conversion, the palette
+"""Issue 18: the style/painting measures (``engine.evaluation.eval_style``), Lab conversion, the palette
 transfer, the style loss's moment terms and ``photogan eval painting`` end to end."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import eval_style
+from engine.evaluation import eval_style
 from engine.imaging import color, io
 from engine.imaging.image import Image
 from engine.style.palette import match_colors

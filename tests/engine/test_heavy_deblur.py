@@ -134,7 +134,7 @@ def _photos(folder, count=3, side=160):
 
 def test_eval_tiers_name_their_sets_and_score_sharp_photos_against_themselves(store,
                                                                               tmp_path):
-    from engine.eval import evaluate
+    from engine.evaluation.eval import evaluate
     from tests.engine.store_helpers import tiny_model
 
     tiny_model("deblur", "tiny")
@@ -157,7 +157,7 @@ def test_eval_tiers_name_their_sets_and_score_sharp_photos_against_themselves(st
 
 def test_true_kernel_reference_is_given_the_turned_kernel():
     """filter2D correlates; a non-symmetric kernel given unturned to Wiener does far worse."""
-    from engine.eval import TrueKernel, deconvolve
+    from engine.evaluation.eval import TrueKernel, deconvolve
 
     truth = _photo(2, 128)
     kernel = np.zeros((15, 15), np.float32)
