@@ -11,29 +11,68 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import backend, batch
-from engine.batch import BatchResult, PlanItem, RunSettings
+from engine import __version__, backend, batch, logs
+from engine.atomic import write_text_atomic
+from engine.batch import OUTPUT_FORMATS, BatchResult, PlanItem, RunSettings
 from engine.cluster.settings import ClusterSettings, require_ray
+from engine.door.models import (
+    ModelInfo,
+    import_model,
+    list_models,
+    release_models,
+    remove_model,
+    verify_model,
+)
+from engine.door.showcase import side_by_side
+from engine.door.tasks import ParamInfo, TaskInfo, describe_task, describe_tasks
 from engine.errors import UsageError, WeightsMissingError
+from engine.evaluation.bench import BenchReport, BenchRow, parse_size, parse_tasks, run_bench
+from engine.evaluation.eval import EvalRow, evaluate
+from engine.evaluation.eval_sample import COVERAGE_MIN as SAMPLE_COVERAGE_MIN
+from engine.evaluation.eval_sample import SampleEval, ScoreRow, evaluate_sample
+from engine.evaluation.eval_style import StyleRow, evaluate_style
+from engine.evaluation.eval_style import table as style_table
 from engine.events import CancelToken, ItemResult, ProgressFn, no_progress
 from engine.imaging import color, io
-from engine.tasks.registry import RunContext, all_tasks, get_task
+from engine.resources import APP_NAME, resource_path, user_config_dir
+from engine.tasks.registry import RunContext, get_task
+from engine.training.presets import DEFAULTS as TRAINING_DEFAULTS
+from engine.training.presets import KINDS as TRAINING_KINDS
+from engine.training.presets import PRESET_NAMES as TRAINING_PRESETS
 
 __all__ = [
-    "BatchResult", "CancelToken", "ClusterSettings", "ItemResult", "PlanItem", "RunSettings",
-    "describe_tasks", "describe_task", "plan", "run_batch", "generate", "info",
-    "load_display", "probe", "process_array", "supported_extensions",
+    # types
+    "BatchResult", "BenchReport", "BenchRow", "CancelToken", "ClusterSettings", "ItemResult",
+    "EvalRow", "ModelInfo", "ParamInfo", "PlanItem", "RunSettings", "SampleEval", "ScoreRow",
+    "StyleRow", "TaskInfo",
+    # the application: version, files, logs (the per-run log file: start, record_exception,
+    # where, folder, current, on_terminal, exit_fast)
+    "APP_NAME", "OUTPUT_FORMATS", "__version__", "configure_device", "logs", "resource_path",
+    "user_config_dir", "write_text_atomic",
+    # tasks and runs
+    "describe_tasks", "describe_task", "parse_options", "plan", "run_batch",
+    "run_batch_on_cluster", "generate", "process_array",
+    # images and devices
+    "info", "load_display", "probe", "side_by_side", "supported_extensions",
+    # model store
+    "check_model_name", "import_model", "list_models", "release_models", "remove_model",
+    "verify_model",
+    # evaluation and benchmarks (developer tools)
+    "SAMPLE_COVERAGE_MIN", "evaluate", "evaluate_sample", "evaluate_style", "parse_size",
+    "parse_tasks", "run_bench", "style_table",
+    # training and the training wizard
+    "TRAINING_DEFAULTS", "TRAINING_KINDS", "TRAINING_PRESETS",
+    "train", "scan_training_data", "degradation_preview", "training_presets",
+    "estimate_training_seconds", "training_limits", "check_training_settings",
+    "training_backends", "select_backend", "training_runs_dir", "new_training_run_dir",
+    "list_training_runs", "discard_training_run", "describe_training_run", "training_history",
+    "export_training_run",
 ]
 
 
-def describe_tasks() -> list[dict]:
-    """Every task as JSON-ready dicts (id, title, description, kind, params, weights)."""
-    return [t.describe() for t in all_tasks()]
-
-
-def describe_task(task_id: str) -> dict:
-    """One task's description; ``UsageError`` for an unknown id."""
-    return get_task(task_id).describe()
+def configure_device(device: str = "auto") -> None:
+    """Pick the device (``auto``, ``cpu`` or ``gpu``) before Keras is imported."""
+    backend.configure(device)
 
 
 def parse_options(task_id: str, given: dict) -> dict:
@@ -162,56 +201,7 @@ def info() -> dict:
     return backend.describe()
 
 
-# --- model store ---------------------------------------------------------------------------
-
-def list_models(task: str | None = None) -> list[dict]:
-    """Stored models as dicts: id, task, title, source, arch, scale, size_mb, default, card."""
-    from engine.store import catalog
-
-    return [_model_row(m) for m in catalog.list_models(task)]
-
-
-def _model_row(manifest) -> dict:
-    path = manifest.weights_path
-    size = path.stat().st_size / 2**20 if path.is_file() else 0.0
-    return {"id": manifest.id, "task": manifest.task, "title": manifest.title,
-            "source": manifest.source, "arch": manifest.arch, "scale": manifest.scale,
-            "size_mb": round(size, 2), "default": manifest.default, "card": manifest.card,
-            "folder": str(manifest.folder)}
-
-
-def verify_model(model_id: str) -> None:
-    """Check a model's checksum and that it builds; raises ``ModelError`` with the problem."""
-    from engine.store import catalog
-    from engine.store.loader import load_model
-
-    load_model(catalog.get(model_id))
-
-
-def import_model(path: Path | str, task: str, name: str = "") -> dict:
-    """Import a model file into the user store for ``task``; returns its row."""
-    from engine.store.importers import import_file
-
-    return _model_row(import_file(Path(path), task, name))
-
-
-def release_models() -> None:
-    """Forget every loaded model (the app is closing; memory goes back before exit)."""
-    import gc
-
-    from engine.store.loader import clear_cache
-
-    clear_cache()
-    gc.collect()
-
-
-def remove_model(model_id: str) -> None:
-    """Delete a user model (shipped models cannot be removed)."""
-    from engine.store import catalog
-    from engine.store.loader import clear_cache
-
-    catalog.remove(model_id)
-    clear_cache()
+# --- model store: engine.door.models (ModelInfo, list/verify/import/remove/release) ----
 
 
 # --- training ------------------------------------------------------------------------------
@@ -431,9 +421,9 @@ def training_history(run: Path | str) -> list[dict]:
 
 def check_model_name(kind: str, name: str) -> None:
     """``UsageError`` (a sentence) unless ``name`` is a valid, free name for a ``kind`` model."""
-    from engine.training.runner import _check_export_names
+    from engine.training.runner import check_export_names
 
-    _check_export_names(kind, name)
+    check_export_names(kind, name)
 
 
 def export_training_run(run: Path | str, name: str) -> list[dict]:

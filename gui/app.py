@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine import __version__, logs
-from engine.resources import APP_NAME, resource_path
+from engine.api import APP_NAME, __version__, logs, resource_path
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication

@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from engine import logs
+from engine.api import logs
 from engine.errors import PhotoGANError
 
 _POOL: ThreadPoolExecutor | None = None

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from engine.resources import user_config_dir
+from engine.api import user_config_dir
 
 FILE_NAME = "gui.json"
 

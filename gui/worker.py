@@ -15,7 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from engine import api, logs
+from engine import api
+from engine.api import logs
 from engine.errors import Cancelled, PhotoGANError
 from engine.events import Progress
 

@@ -49,16 +49,16 @@ def setup(subs: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from engine import backend, bench
+    from engine import api
 
-    backend.configure(args.device)
-    tasks = bench.parse_tasks(args.tasks)
-    size = bench.parse_size(args.size)
+    api.configure_device(args.device)
+    tasks = api.parse_tasks(args.tasks)
+    size = api.parse_size(args.size)
     token = CancelToken()
     with ctrl_c_cancels(token):
-        report = bench.run_bench(tasks, size, repeat=max(1, args.repeat),
-                                 tile=max(0, args.tile), progress=_announce, cancel=token,
-                                 compare=args.compare)
+        report = api.run_bench(tasks, size, repeat=max(1, args.repeat),
+                               tile=max(0, args.tile), progress=_announce, cancel=token,
+                               compare=args.compare)
     rows = [row.to_json() for row in report.rows]
     if args.json:
         print(json.dumps(rows, indent=2))

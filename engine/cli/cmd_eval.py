@@ -38,9 +38,8 @@ def setup(subs: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from engine.atomic import write_text_atomic
+    from engine import api
     from engine.cli.display import PlainDisplay
-    from engine.evaluation.eval import evaluate
 
     if args.task == "sample":
         return handle_sample(args)
@@ -48,7 +47,7 @@ def handle(args: argparse.Namespace) -> int:
         return handle_style(args)
     token = CancelToken()
     with ctrl_c_cancels(token):
-        results = evaluate(args.task, args.data, args.model, args.crop, args.limit,
+        results = api.evaluate(args.task, args.data, args.model, args.crop, args.limit,
                            PlainDisplay(), token, tier=args.tier,
                            baselines=not args.no_baselines)
     for kind, rows in results.items():
@@ -56,7 +55,7 @@ def handle(args: argparse.Namespace) -> int:
             print(line)
     if args.report:
         data = {kind: [r.to_json() for r in rows] for kind, rows in results.items()}
-        write_text_atomic(args.report, json.dumps(data, indent=2))
+        api.write_text_atomic(args.report, json.dumps(data, indent=2))
     return EXIT_OK
 
 
@@ -84,24 +83,23 @@ def eval_table(task: str, kind: str, rows) -> list[str]:
 
 
 def handle_sample(args: argparse.Namespace) -> int:
-    from engine.atomic import write_text_atomic
+    from engine import api
     from engine.cli.display import PlainDisplay
-    from engine.evaluation.eval_sample import evaluate_sample
 
     token = CancelToken()
     with ctrl_c_cancels(token):
-        result = evaluate_sample(args.data, args.model, args.count, args.seed, PlainDisplay(),
+        result = api.evaluate_sample(args.data, args.model, args.count, args.seed, PlainDisplay(),
                                  token)
     for line in sample_table(result):
         print(line)
     if args.report:
-        write_text_atomic(args.report, json.dumps(result.to_json(), indent=2))
+        api.write_text_atomic(args.report, json.dumps(result.to_json(), indent=2))
     return EXIT_OK
 
 
 def sample_table(result) -> list[str]:
     """The ``eval sample`` table: the classifier, one row per image set, class histograms."""
-    from engine.evaluation.eval_sample import COVERAGE_MIN
+    from engine.api import SAMPLE_COVERAGE_MIN as COVERAGE_MIN
 
     clf = result.classifier
     how = f"trained in {clf.train_seconds:.0f} s" if clf.trained else "cached"
@@ -135,16 +133,15 @@ def add_style_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def handle_style(args: argparse.Namespace) -> int:
-    from engine.atomic import write_text_atomic
+    from engine import api
     from engine.cli.display import PlainDisplay
-    from engine.evaluation.eval_style import evaluate_style, table
 
     token = CancelToken()
     with ctrl_c_cancels(token):
-        rows = evaluate_style(args.task, args.data, args.style, args.model, args.size,
+        rows = api.evaluate_style(args.task, args.data, args.style, args.model, args.size,
                               args.limit, PlainDisplay(), cancel=token, save=args.save)
-    for line in table(args.task, rows, args.style, args.size):
+    for line in api.style_table(args.task, rows, args.style, args.size):
         print(line)
     if args.report:
-        write_text_atomic(args.report, json.dumps([r.to_json() for r in rows], indent=2))
+        api.write_text_atomic(args.report, json.dumps([r.to_json() for r in rows], indent=2))
     return EXIT_OK

@@ -38,23 +38,23 @@ def _list(args: argparse.Namespace) -> int:
 
     rows = api.list_models(args.task)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([row.to_json() for row in rows], indent=2))
         return EXIT_OK
     if not rows:
         print("No models installed" + (f" for task '{args.task}'." if args.task else "."))
         return EXIT_OK
     print(f"{'ID':<28} {'TASK':<12} {'SOURCE':<9} {'SIZE':>8}  TITLE")
     for row in rows:
-        mark = " (default)" if row["default"] else ""
-        print(f"{row['id']:<28} {row['task']:<12} {row['source']:<9} "
-              f"{row['size_mb']:>6.1f}MB  {row['title']}{mark}")
+        mark = " (default)" if row.default else ""
+        print(f"{row.id:<28} {row.task:<12} {row.source:<9} "
+              f"{row.size_mb:>6.1f}MB  {row.title}{mark}")
     return EXIT_OK
 
 
 def _verify(args: argparse.Namespace) -> int:
     from engine import api
 
-    ids = args.ids or [row["id"] for row in api.list_models()]
+    ids = args.ids or [row.id for row in api.list_models()]
     bad = 0
     for model_id in ids:
         try:
@@ -70,8 +70,8 @@ def _import(args: argparse.Namespace) -> int:
     from engine import api
 
     row = api.import_model(args.file, args.task, args.name)
-    print(f"Imported {args.file.name} as '{row['id']}' for task '{row['task']}'. "
-          f"Use it with: photogan run {row['task']} ... --set model={row['id']}")
+    print(f"Imported {args.file.name} as '{row.id}' for task '{row.task}'. "
+          f"Use it with: photogan run {row.task} ... --set model={row.id}")
     return EXIT_OK
 
 

@@ -9,8 +9,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from engine import logs
-from engine.batch import OUTPUT_FORMATS, BatchResult
+from engine.api import OUTPUT_FORMATS, BatchResult, logs
 from engine.cli.display import make_display
 from engine.cli.main import (
     EXIT_CANCELLED,
@@ -94,9 +93,9 @@ def ctrl_c_cancels(token: CancelToken):
 
 
 def handle(args: argparse.Namespace) -> int:
-    from engine import api, backend
+    from engine import api
 
-    backend.configure(args.device)
+    api.configure_device(args.device)
     settings = api.RunSettings(
         out_dir=args.output, format=args.format, quality=args.quality,
         overwrite=args.overwrite, recursive=args.recursive, tile=args.tile, device=args.device,
@@ -104,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
     task = api.describe_task(args.task)
     options = api.parse_options(args.task, parse_sets(args.params))
     token = CancelToken()
-    if task["kind"] == "generate":
+    if task.kind == "generate":
         return _generate(args, settings, options, token)
     if not args.inputs:
         raise UsageError(f"Task '{args.task}' needs at least one INPUT file or folder.")
@@ -179,6 +178,6 @@ def _finish(args: argparse.Namespace, items, result: BatchResult) -> None:
 
 
 def _write_report(path: Path, entries: list[dict]) -> None:
-    from engine.atomic import write_text_atomic
+    from engine import api
 
-    write_text_atomic(path, json.dumps(entries, indent=2))
+    api.write_text_atomic(path, json.dumps(entries, indent=2))

@@ -20,25 +20,25 @@ def handle(args: argparse.Namespace) -> int:
 
     tasks = api.describe_tasks()
     if args.json:
-        print(json.dumps(tasks, indent=2, default=str))
+        print(json.dumps([t.to_json() for t in tasks], indent=2, default=str))
         return EXIT_OK
     for task in tasks:
-        ready = "ready" if task["weights_ready"] else "weights missing"
-        print(f"{task['id']:<12} {task['title']} [{ready}]")
-        print(f"{'':<12} {task['description']}")
-        if not task["weights_ready"]:
-            print(f"{'':<12} {task['weights_message']}")
-        for param in task["params"]:
-            allowed = f"{_allowed(param)}; default {param['default']}"
-            print(f"{'':<14}--set {param['name']}=  ({allowed})")
-            print(f"{'':<16}{param['help']}")
+        ready = "ready" if task.weights_ready else "weights missing"
+        print(f"{task.id:<12} {task.title} [{ready}]")
+        print(f"{'':<12} {task.description}")
+        if not task.weights_ready:
+            print(f"{'':<12} {task.weights_message}")
+        for param in task.params:
+            allowed = f"{_allowed(param)}; default {param.default}"
+            print(f"{'':<14}--set {param.name}=  ({allowed})")
+            print(f"{'':<16}{param.help}")
         print()
     return EXIT_OK
 
 
-def _allowed(param: dict) -> str:
-    if param["choices"]:
-        return "one of " + "|".join(str(c) for c in param["choices"])
-    if param["min"] is not None and param["max"] is not None:
-        return f"{param['type']} {param['min']}..{param['max']}"
-    return param["type"]
+def _allowed(param) -> str:
+    if param.choices:
+        return "one of " + "|".join(str(c) for c in param.choices)
+    if param.min is not None and param.max is not None:
+        return f"{param.type} {param.min}..{param.max}"
+    return param.type

@@ -7,11 +7,13 @@ import os
 import sys
 from pathlib import Path
 
+from engine.api import TRAINING_DEFAULTS as DEFAULTS
+from engine.api import TRAINING_KINDS as KINDS
+from engine.api import TRAINING_PRESETS as PRESET_NAMES
 from engine.cli.cmd_run import ctrl_c_cancels, parse_sets
 from engine.cli.main import EXIT_CANCELLED, EXIT_OK, command
 from engine.errors import UsageError
 from engine.events import CancelToken, Progress
-from engine.training.presets import DEFAULTS, KINDS, PRESET_NAMES
 
 DESCRIPTION = """\
 Train a GAN on your own folders. A run folder (--out) keeps config.json, history.csv,
@@ -100,9 +102,9 @@ def _cluster(args: argparse.Namespace):
 
 
 def handle(args: argparse.Namespace) -> int:
-    from engine import api, backend
+    from engine import api
 
-    backend.configure(args.device)
+    api.configure_device(args.device)
     cluster = _cluster(args)
     options = parse_sets(args.params)
     if args.lr is not None:

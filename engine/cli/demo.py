@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from engine.api import resource_path, side_by_side
 from engine.cli import main as photogan
-from engine.resources import resource_path
 
 OUT = Path("demo_output")
 SAMPLES = resource_path("samples")
@@ -49,28 +49,9 @@ JOBS = [
 ]
 
 
-def side_by_side(paths: list[Path], out: Path) -> Path:
-    """Write ``paths`` next to each other (scaled to the first one's height, 8 px gaps)."""
-    import numpy as np
-
-    from engine.imaging import io
-    from engine.imaging.image import Image
-    from engine.imaging.resample import resize_to
-
-    images = [io.read(p).pixels[..., :3] for p in paths]
-    height = images[0].shape[0]
-    gap = np.ones((height, 8, 3), np.float32)
-    row = []
-    for pixels in images:
-        width = round(pixels.shape[1] * height / pixels.shape[0])
-        row += [resize_to(pixels, width, height) if pixels.shape[0] != height else pixels, gap]
-    io.write(Image(pixels=np.clip(np.concatenate(row[:-1], axis=1), 0, 1)), out)
-    return out
-
-
 def main() -> int:
     """Run each job; return the worst exit status."""
-    from engine import logs
+    from engine.api import logs
 
     logs.start("demo")  # library log lines go to the log file, as with `photogan` itself
     worst = 0

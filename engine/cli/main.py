@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from engine import __version__, logs
+from engine.api import __version__, logs
 from engine.errors import Cancelled, PhotoGANError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_INPUT, EXIT_CANCELLED = 0, 1, 2, 3, 130

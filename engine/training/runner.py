@@ -517,7 +517,7 @@ def train(req: Request, progress: ProgressFn = no_progress, cancel: CancelToken 
     _check_request(req)
     backend.configure()
     if req.export:
-        _check_export_names(req.kind, req.export)
+        check_export_names(req.kind, req.export)
     config, dataset = _prepare(req, dataset)
     out = Path(req.out)
     from engine.training.step import training_session
@@ -597,7 +597,7 @@ def init_generators(trainer, model_id: str) -> None:
 
 
 
-def _check_export_names(kind: str, name: str) -> None:
+def check_export_names(kind: str, name: str) -> None:
     """Refuse a taken or malformed export name before training, not after it."""
     from engine.store import catalog
     from engine.training import trainers

@@ -156,7 +156,7 @@ def export_run(run: Path | str, name: str) -> list[dict]:
     if not (run / runner.CONFIG).is_file():
         raise UsageError(f"{run} is not a training run folder (it has no {runner.CONFIG}).")
     config = runner.RunConfig.load(run)
-    runner._check_export_names(config.kind, name)
+    runner.check_export_names(config.kind, name)
     if checkpoint.find(run / "checkpoints" / "last") is None:
         raise UsageError(f"{run} has no checkpoint yet; train for at least one step first.")
     dataset = runner._make_dataset(config.kind, config.data, config.data_b, config.crop,

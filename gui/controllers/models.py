@@ -48,16 +48,11 @@ class ModelEntry:
         return self.source != "shipped"
 
     @classmethod
-    def from_row(cls, row: Any) -> ModelEntry:
-        """Build from the store's dict (or object) whatever optional fields it has."""
-        get = row.get if isinstance(row, dict) else lambda k, d=None: getattr(row, k, d)
-        size = get("size_bytes")
-        if size is None:
-            size = float(get("size_mb", 0.0) or 0.0) * 2**20
-        return cls(id=str(get("id", "")), task=str(get("task", "")),
-                   title=str(get("title", "") or ""), source=str(get("source", "") or ""),
-                   size_bytes=int(size), default=bool(get("default", False)),
-                   card=get("card"))
+    def from_row(cls, row: api.ModelInfo) -> ModelEntry:
+        """Build from the store's row."""
+        return cls(id=row.id, task=row.task, title=row.title or "", source=row.source or "",
+                   size_bytes=int(float(row.size_mb or 0.0) * 2**20), default=row.default,
+                   card=row.card)
 
 
 class ModelStore:

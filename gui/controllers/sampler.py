@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QIcon, QMovie, QPixmap
 from PySide6.QtWidgets import QFileDialog, QListWidgetItem
 
+from engine import api
 from engine.errors import PhotoGANError
 from gui.controllers.tasks import TaskController
 from gui.jobs import generate_job
@@ -51,9 +52,9 @@ class SamplerController(QObject):
         self.refresh()
 
     @property
-    def task(self) -> dict:
-        """The ``sample`` task's description (empty when the engine has none)."""
-        return self.tasks.tasks.get(self.task_id, {})
+    def task(self) -> api.TaskInfo | None:
+        """The ``sample`` task's description (``None`` when the engine has none)."""
+        return self.tasks.tasks.get(self.task_id)
 
     def refresh(self) -> None:
         """Rebuild from the task list (after models changed)."""
@@ -61,11 +62,11 @@ class SamplerController(QObject):
         self.view.set_available(bool(task))
         if not task:
             return
-        form = ParamForm(task.get("params", []), self.settings.options_for(self.task_id))
+        form = ParamForm(task.params, self.settings.options_for(self.task_id))
         form.changed.connect(self._on_options_changed)
         self.view.set_form(form)
-        ready = task.get("weights_ready", True)
-        self.view.weights_label.setText("" if ready else task.get("weights_message", ""))
+        ready = task.weights_ready
+        self.view.weights_label.setText("" if ready else task.weights_message)
         self.view.weights_label.setVisible(not ready)
         self._update_buttons()
 
@@ -168,7 +169,7 @@ class SamplerController(QObject):
             self.settings.remember_options(self.task_id, self.view.form.values())
 
     def _update_buttons(self, *_args) -> None:
-        ready = bool(self.task.get("weights_ready", False))
+        ready = self.task is not None and self.task.weights_ready
         busy = self.host.busy
         self.view.generate.setEnabled(ready and not busy)
         self.view.reroll.setEnabled(ready and not busy)

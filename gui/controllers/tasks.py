@@ -16,7 +16,7 @@ from gui.views.task_panel import TaskPanel
 _EXT = {"png": "png", "jpg": "jpg", "tiff": "tif", "webp": "webp"}
 
 
-def describe_tasks() -> list[dict]:
+def describe_tasks() -> list[api.TaskInfo]:
     """Every task the engine offers (image and generate kinds)."""
     return api.describe_tasks()
 
@@ -35,7 +35,7 @@ class TaskController(QObject):
     def __init__(self, panel: TaskPanel, settings: GuiSettings) -> None:
         super().__init__(panel)
         self.panel, self.settings = panel, settings
-        self.tasks: dict[str, dict] = {}
+        self.tasks: dict[str, api.TaskInfo] = {}
         self._example = "IMG_0001.jpg"
         self._load_output_settings()
         self._connect()
@@ -46,9 +46,9 @@ class TaskController(QObject):
         """The chosen task's id ("" when there is none)."""
         return self.panel.task_combo.currentData() or ""
 
-    def task(self) -> dict:
-        """The chosen task's description."""
-        return self.tasks.get(self.task_id(), {})
+    def task(self) -> api.TaskInfo | None:
+        """The chosen task's description (``None`` when there is none)."""
+        return self.tasks.get(self.task_id())
 
     def options(self) -> dict:
         """The chosen task's option values, typed."""
@@ -56,7 +56,8 @@ class TaskController(QObject):
 
     def weights_ready(self) -> bool:
         """Whether the chosen task can run."""
-        return bool(self.task().get("weights_ready", False))
+        task = self.task()
+        return task is not None and task.weights_ready
 
     def run_settings(self) -> api.RunSettings:
         """Run settings from the panel. Raises ``UsageError`` for invalid values."""
@@ -84,16 +85,15 @@ class TaskController(QObject):
     def refresh_tasks(self) -> None:
         """(Re)load the task list, e.g. after models were imported; keeps the choice."""
         chosen = self.task_id() or self.settings.task
-        self.tasks = {t["id"]: t for t in describe_tasks()}
+        self.tasks = {t.id: t for t in describe_tasks()}
         combo = self.panel.task_combo
         combo.blockSignals(True)
         combo.clear()
         for task in self.tasks.values():
-            if task.get("kind", "image") != "image":
+            if task.kind != "image":
                 continue
-            ready = task.get("weights_ready", True)
-            combo.addItem(task["title"] if ready else f"{task['title']} — model missing",
-                          task["id"])
+            ready = task.weights_ready
+            combo.addItem(task.title if ready else f"{task.title} — model missing", task.id)
             if not ready:
                 combo.setItemData(combo.count() - 1, QColor("#8a8a8a"),
                                   role=Qt.ItemDataRole.ForegroundRole)
@@ -152,16 +152,16 @@ class TaskController(QObject):
         task = self.task()
         if not task:
             return
-        form = ParamForm(task.get("params", []), self.settings.options_for(task["id"]))
+        form = ParamForm(task.params, self.settings.options_for(task.id))
         form.changed.connect(self._on_options_changed)
         self.panel.set_form(form)
-        self.panel.description.setText(task.get("description", ""))
-        ready = task.get("weights_ready", True)
+        self.panel.description.setText(task.description)
+        ready = task.weights_ready
         self.panel.banner.setVisible(not ready)
-        self.panel.banner.message.setText(task.get("weights_message", ""))
-        self.settings.task = task["id"]
+        self.panel.banner.message.setText(task.weights_message)
+        self.settings.task = task.id
         self._update_naming()
-        self.task_changed.emit(task["id"])
+        self.task_changed.emit(task.id)
 
     @Slot()
     def _on_options_changed(self) -> None:

@@ -10,7 +10,8 @@ from PySide6.QtCore import QByteArray, QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine import __version__, api, logs
+from engine import api
+from engine.api import __version__, logs
 from gui import background
 from gui.controllers.models import ModelManagerController, open_model_manager
 from gui.views.confirm import confirm_quit

@@ -355,7 +355,7 @@ class WizardController(QObject):
     def _on_saved(self, name: str, exports: list[dict]) -> None:
         page = self.finish_page
         first = exports[0]
-        rows = [r for r in api.list_models(first["task"]) if r["id"] == first["id"]]
+        rows = [r for r in api.list_models(first["task"]) if r.id == first["id"]]
         if rows:
             page.card.setHtml(card_html(ModelEntry.from_row(rows[0])))
         names = ", ".join(f"{e['id']} ({e['task']})" for e in exports)

@@ -1,6 +1,6 @@
 """Option widgets generated from a task's declared parameters, so a new task needs no GUI code.
 
-Each parameter (``Param.to_json()``: name, type, default, help, choices, min, max) becomes one
+Each parameter (``api.ParamInfo``: name, type, default, help, choices, min, max) becomes one
 widget named ``param_<name>``: ``int`` a spin box, ``float`` a decimal spin box, ``bool`` a check
 box, ``choice`` a drop-down, ``str`` a line edit (a drop-down when it has suggestions), ``path``
 a line edit with a Browse button. A parameter named like ``style_image`` gets the style picker.
@@ -10,6 +10,7 @@ The parameter's help is the tooltip.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -42,7 +43,7 @@ class ParamForm(QWidget):
 
     changed = Signal()
 
-    def __init__(self, params: list[dict], values: dict | None = None,
+    def __init__(self, params: Sequence[Any], values: dict | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.params = list(params)
@@ -53,10 +54,10 @@ class ParamForm(QWidget):
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for param in self.params:
             widget = self._build(param)
-            widget.setObjectName(f"param_{param['name']}")
-            widget.setToolTip(param.get("help", ""))
-            label = QLabel(_label(param["name"]), self)
-            label.setToolTip(param.get("help", ""))
+            widget.setObjectName(f"param_{param.name}")
+            widget.setToolTip(param.help)
+            label = QLabel(_label(param.name), self)
+            label.setToolTip(param.help)
             layout.addRow(label, widget)
         if not self.params:
             layout.addRow(QLabel("This task has no options.", self))
@@ -73,19 +74,19 @@ class ParamForm(QWidget):
     def set_values(self, values: dict) -> None:
         """Show ``values`` (missing names get their defaults; bad values are ignored)."""
         for param in self.params:
-            value = values.get(param["name"], param.get("default"))
+            value = values.get(param.name, param.default)
             try:
-                self._setters[param["name"]](value)
+                self._setters[param.name](value)
             except (TypeError, ValueError):
-                self._setters[param["name"]](param.get("default"))
+                self._setters[param.name](param.default)
 
     def reset(self) -> None:
         """Back to every parameter's default."""
         self.set_values({})
 
     # -- one widget per type ------------------------------------------------------------
-    def _build(self, param: dict) -> QWidget:
-        kind, name = param.get("type", "str"), param["name"]
+    def _build(self, param: Any) -> QWidget:
+        kind, name = param.type, param.name
         if "style" in name and kind in ("path", "str"):
             return self._style(param)
         builder = {
@@ -97,7 +98,7 @@ class ParamForm(QWidget):
     def _register(self, name: str, getter, setter) -> None:
         self._getters[name], self._setters[name] = getter, setter
 
-    def _int(self, param: dict) -> QSpinBox:
+    def _int(self, param: Any) -> QSpinBox:
         box = QSpinBox(self)
         low, high = _bounds(param, -_INT_LIMIT, _INT_LIMIT)
         # QSpinBox holds a signed 32-bit int; wider declared ranges are cut to it.
@@ -105,10 +106,10 @@ class ParamForm(QWidget):
                      min(_INT_LIMIT, int(math.floor(high))))
         box.setAccelerated(True)
         box.valueChanged.connect(self.changed)
-        self._register(param["name"], box.value, lambda v: box.setValue(int(v)))
+        self._register(param.name, box.value, lambda v: box.setValue(int(v)))
         return box
 
-    def _float(self, param: dict) -> QDoubleSpinBox:
+    def _float(self, param: Any) -> QDoubleSpinBox:
         box = QDoubleSpinBox(self)
         low, high = _bounds(param, -1e9, 1e9)
         span = high - low
@@ -117,18 +118,18 @@ class ParamForm(QWidget):
         box.setRange(low, high)
         box.setAccelerated(True)
         box.valueChanged.connect(self.changed)
-        self._register(param["name"], box.value, lambda v: box.setValue(float(v)))
+        self._register(param.name, box.value, lambda v: box.setValue(float(v)))
         return box
 
-    def _bool(self, param: dict) -> QCheckBox:
+    def _bool(self, param: Any) -> QCheckBox:
         box = QCheckBox(self)
         box.toggled.connect(self.changed)
-        self._register(param["name"], box.isChecked, lambda v: box.setChecked(_truthy(v)))
+        self._register(param.name, box.isChecked, lambda v: box.setChecked(_truthy(v)))
         return box
 
-    def _choice(self, param: dict) -> QComboBox:
+    def _choice(self, param: Any) -> QComboBox:
         box = QComboBox(self)
-        for choice in param.get("choices", []):
+        for choice in param.choices:
             box.addItem(str(choice), choice)
         box.currentIndexChanged.connect(self.changed)
 
@@ -138,28 +139,28 @@ class ParamForm(QWidget):
                 raise ValueError(value)
             box.setCurrentIndex(index)
 
-        self._register(param["name"], box.currentData, set_choice)
+        self._register(param.name, box.currentData, set_choice)
         return box
 
-    def _text(self, param: dict) -> QWidget:
-        if param.get("choices"):
+    def _text(self, param: Any) -> QWidget:
+        if param.choices:
             box = QComboBox(self)
             box.setEditable(True)
-            box.addItems([str(c) for c in param["choices"]])
+            box.addItems([str(c) for c in param.choices])
             box.currentTextChanged.connect(self.changed)
-            self._register(param["name"], box.currentText,
+            self._register(param.name, box.currentText,
                            lambda v: box.setCurrentText("" if v is None else str(v)))
             return box
         edit = QLineEdit(self)
         edit.textChanged.connect(self.changed)
-        self._register(param["name"], edit.text,
+        self._register(param.name, edit.text,
                        lambda v: edit.setText("" if v is None else str(v)))
         return edit
 
-    def _path(self, param: dict) -> QWidget:
+    def _path(self, param: Any) -> QWidget:
         holder = QWidget(self)
         edit = QLineEdit(holder)
-        edit.setObjectName(f"param_{param['name']}_edit")
+        edit.setObjectName(f"param_{param.name}_edit")
         browse = QPushButton("Browse…", holder)
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
@@ -168,25 +169,24 @@ class ParamForm(QWidget):
         edit.textChanged.connect(self.changed)
 
         def pick() -> None:
-            chosen, _ = QFileDialog.getOpenFileName(self, _label(param["name"]), edit.text())
+            chosen, _ = QFileDialog.getOpenFileName(self, _label(param.name), edit.text())
             if chosen:
                 edit.setText(chosen)
 
         browse.clicked.connect(pick)
-        self._register(param["name"], edit.text,
+        self._register(param.name, edit.text,
                        lambda v: edit.setText("" if v is None else str(v)))
         return holder
 
-    def _style(self, param: dict) -> StylePicker:
+    def _style(self, param: Any) -> StylePicker:
         picker = StylePicker(self)
         picker.changed.connect(self.changed)
-        self._register(param["name"], picker.value, picker.set_value)
+        self._register(param.name, picker.value, picker.set_value)
         return picker
 
 
-def _bounds(param: dict, low: float, high: float) -> tuple[float, float]:
-    lo = param.get("min")
-    hi = param.get("max")
+def _bounds(param: Any, low: float, high: float) -> tuple[float, float]:
+    lo, hi = param.min, param.max
     return (low if lo is None else float(lo)), (high if hi is None else float(hi))
 
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.resources import resource_path
+from engine.api import resource_path
 from gui.views.icon_grid import icon_grid
 
 ICON_SIDE = 72

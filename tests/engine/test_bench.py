@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.evaluation import bench
 from engine.errors import UsageError
+from engine.evaluation import bench
 
 REQUIRED = {"task", "mp_per_s", "gflops", "peak_fraction", "peak_rss_mb"}
 TINY = {"deblur": ("deblurgan", {"ngf": 4, "n_blocks": 1}),

@@ -36,11 +36,10 @@ COMMANDS = {
     "run sample": ("engine.api.generate", ["run", "sample", "-o", "{out}", "--set",
                                            "count=1024", "--set", "gif=true"]),
     "train": ("engine.api.train", ["train", "deblur", "--data", "{data}", "--out", "{out}"]),
-    "eval": ("engine.evaluation.eval.evaluate", ["eval", "deblur", "--data", "{data}"]),
-    "eval sample": ("engine.evaluation.eval_sample.evaluate_sample", ["eval", "sample", "--data",
-                                                           "{data}"]),
-    "bench": ("engine.evaluation.bench.run_bench", ["bench", "--tasks", "sharpen"]),
-    "eval style": ("engine.evaluation.eval_style.evaluate_style", ["eval", "style", "--data", "{data}"]),
+    "eval": ("engine.api.evaluate", ["eval", "deblur", "--data", "{data}"]),
+    "eval sample": ("engine.api.evaluate_sample", ["eval", "sample", "--data", "{data}"]),
+    "bench": ("engine.api.run_bench", ["bench", "--tasks", "sharpen"]),
+    "eval style": ("engine.api.evaluate_style", ["eval", "style", "--data", "{data}"]),
 }
 
 

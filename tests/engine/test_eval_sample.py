@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from engine.evaluation import eval_sample
 from engine.cli.main import EXIT_OK, EXIT_USAGE, main
 from engine.errors import Cancelled, UsageError
+from engine.evaluation import eval_sample
 from engine.evaluation.eval_sample import (
     ClassifierConfig,
     build_classifier,

@@ -1,5 +1,5 @@
-"""Issue 18: the style/painting measures (``engine.evaluation.eval_style``), Lab conversion, the palette
-transfer, the style loss's moment terms and ``photogan eval painting`` end to end."""
+"""Issue 18: the style/painting measures (``engine.evaluation.eval_style``), Lab conversion, the
+palette transfer, the style loss's moment terms and ``photogan eval painting`` end to end."""
 
 from __future__ import annotations
 

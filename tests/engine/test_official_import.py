@@ -32,7 +32,7 @@ def test_imported_generator_matches_pytorch(store, tmp_path, task, config, zippe
     path = tmp_path / "latest_net_G.pth"
     torch.save(net.state_dict(), path, _use_new_zipfile_serialization=zipped)
     row = api.import_model(path, task, "official")
-    assert row["source"] == "imported"
+    assert row.source == "imported"
     x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 40, 3)).astype(np.float32)
     with torch.no_grad():
         expected = net(torch.from_numpy(x).permute(0, 3, 1, 2)).permute(0, 2, 3, 1).numpy()

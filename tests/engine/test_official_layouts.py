@@ -48,7 +48,7 @@ def test_published_layout_with_instance_norm_statistics_imports(store, tmp_path,
     torch.save(state, path, _use_new_zipfile_serialization=zipped)
     row = api.import_model(path, task, "published")
     manifest = catalog.get("published")
-    assert row["source"] == "imported" and manifest.config["norm"] == "instance"
+    assert row.source == "imported" and manifest.config["norm"] == "instance"
     x = np.random.default_rng(1).uniform(-1, 1, (1, 36, 28, 3)).astype(np.float32)
     got = np.asarray(load_model(manifest).predict_on_batch(x))
     assert np.abs(got - _output(net, x)).max() < 1e-4  # the statistics were not used

@@ -18,8 +18,8 @@ from tests.engine.store_helpers import TINY, tiny_model
 def test_added_model_is_listed_and_loads_identically(store):
     manifest = tiny_model("deblur", "tiny-deblur", steps=3)
     rows = api.list_models("deblur")
-    assert [r["id"] for r in rows] == ["tiny-deblur"]
-    assert rows[0]["card"] == {"steps": 3}
+    assert [r.id for r in rows] == ["tiny-deblur"]
+    assert rows[0].card == {"steps": 3}
     saved = json.loads((store / "tiny-deblur" / "manifest.json").read_text())
     assert saved["sha256"] == manifest.sha256 and saved["size_multiple"] == 4
     model = load_model(catalog.find("deblur"))
@@ -63,7 +63,7 @@ def test_import_keras_file_and_weights_file(store, tmp_path):
     model = build(arch, **config)
     model.save(tmp_path / "mine.keras")
     row = api.import_model(tmp_path / "mine.keras", "upscale", "mine")
-    assert row["source"] == "imported" and row["scale"] == 4
+    assert row.source == "imported" and row.scale == 4
     x = np.random.default_rng(0).uniform(0, 1, (1, 8, 8, 3)).astype("float32")
     loaded = load_model(catalog.get("mine"))
     np.testing.assert_allclose(loaded.predict_on_batch(x), model.predict_on_batch(x), atol=1e-6)
@@ -114,6 +114,6 @@ def test_import_vgg19_for_style(store, tmp_path, monkeypatch):
         api.import_model(fake, "style")
     monkeypatch.setattr(features, "TRUSTED_VGG19_MD5", frozenset({features.file_md5(fake)}))
     row = api.import_model(fake, "style")
-    assert row["id"] == "vgg19" and row["task"] == "style"
+    assert row.id == "vgg19" and row.task == "style"
     assert features.find_vgg19_weights() is not None
     api.verify_model("vgg19")

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from engine.api import ModelInfo
 from gui.controllers.models import ModelEntry, ModelManagerController, ModelStore, card_html
 from gui.views.model_manager import ModelManagerDialog
 from tests.gui.conftest import WAIT_MS
 
+
+def _row(id, task, title="", source="", size_mb=0.0, default=False, card=None):
+    return ModelInfo(id=id, task=task, title=title, source=source, arch="", scale=1,
+                     size_mb=size_mb, default=default, card=card, folder="")
+
+
 ROWS = [
-    {"id": "deblur-small", "task": "deblur", "title": "DeblurGAN small", "source": "shipped",
-     "size_mb": 2.5, "default": True, "card": {"data": "GoPro", "steps": 1000}},
-    {"id": "my-upscale", "task": "upscale", "title": "", "source": "imported",
-     "size_mb": 1.0, "default": False, "card": {}},
+    _row("deblur-small", "deblur", "DeblurGAN small", "shipped", 2.5, True,
+         {"data": "GoPro", "steps": 1000}),
+    _row("my-upscale", "upscale", "", "imported", 1.0, False, {}),
 ]
 
 
@@ -20,7 +26,7 @@ class FakeStore:
     """The engine API surface the adapter uses, in memory."""
 
     def __init__(self):
-        self.rows = [dict(r) for r in ROWS]
+        self.rows = list(ROWS)
         self.removed = []
 
     def list_models(self):
@@ -31,10 +37,10 @@ class FakeStore:
 
     def remove_model(self, model_id):
         self.removed.append(model_id)
-        self.rows = [r for r in self.rows if r["id"] != model_id]
+        self.rows = [r for r in self.rows if r.id != model_id]
 
     def import_model(self, path, task, name=""):
-        row = {"id": name or "new", "task": task, "source": "imported", "size_mb": 0.1}
+        row = _row(name or "new", task, source="imported", size_mb=0.1)
         self.rows.append(row)
         return row
 

@@ -11,20 +11,13 @@ from gui.views.style_picker import StylePicker
 from tests.gui.helpers import make_photo
 
 EVERY_TYPE = [
-    {"name": "steps", "type": "int", "default": 10, "help": "How many steps.", "choices": [],
-     "min": 1, "max": 500},
-    {"name": "strength", "type": "float", "default": 0.5, "help": "How strong.", "choices": [],
-     "min": 0.0, "max": 1.0},
-    {"name": "keep_colour", "type": "bool", "default": True, "help": "Keep colours.",
-     "choices": [], "min": None, "max": None},
-    {"name": "outscale", "type": "choice", "default": 4, "help": "Output scale.",
-     "choices": [4, 3, 2], "min": None, "max": None},
-    {"name": "model", "type": "str", "default": "", "help": "Model name.", "choices": [],
-     "min": None, "max": None},
-    {"name": "mask", "type": "path", "default": "", "help": "A mask image.", "choices": [],
-     "min": None, "max": None},
-    {"name": "style_image", "type": "path", "default": "", "help": "The style.",
-     "choices": [], "min": None, "max": None},
+    api.ParamInfo("steps", "int", 10, "How many steps.", (), 1, 500),
+    api.ParamInfo("strength", "float", 0.5, "How strong.", (), 0.0, 1.0),
+    api.ParamInfo("keep_colour", "bool", True, "Keep colours."),
+    api.ParamInfo("outscale", "choice", 4, "Output scale.", (4, 3, 2)),
+    api.ParamInfo("model", "str", "", "Model name."),
+    api.ParamInfo("mask", "path", "", "A mask image."),
+    api.ParamInfo("style_image", "path", "", "The style."),
 ]
 
 
@@ -45,7 +38,7 @@ def test_every_parameter_type_gets_its_widget_with_range_default_and_tooltip(qtb
     assert form.widget("mask").findChild(QLineEdit) is not None
     assert isinstance(form.widget("style_image"), StylePicker)
     for param in EVERY_TYPE:
-        assert form.widget(param["name"]).toolTip() == param["help"]
+        assert form.widget(param.name).toolTip() == param.help
     assert form.values() == {"steps": 10, "strength": 0.5, "keep_colour": True, "outscale": 4,
                              "model": "", "mask": "", "style_image": ""}
 
@@ -64,12 +57,12 @@ def test_values_are_typed_and_out_of_range_ones_are_clamped(qtbot):
 def test_the_task_panel_builds_options_from_the_engine_task(window):
     sharpen = api.describe_task("sharpen")
     form = window.task_panel.form
-    for param in sharpen["params"]:
-        widget = form.widget(param["name"])
+    for param in sharpen.params:
+        widget = form.widget(param.name)
         assert isinstance(widget, QDoubleSpinBox)
-        assert widget.minimum() == param["min"] and widget.maximum() == param["max"]
-        assert widget.value() == param["default"]
-        assert widget.toolTip() == param["help"]
+        assert widget.minimum() == param.min and widget.maximum() == param.max
+        assert widget.value() == param.default
+        assert widget.toolTip() == param.help
 
 
 def test_switching_task_rebuilds_the_form_and_remembers_values(window):
@@ -87,15 +80,15 @@ def test_switching_task_rebuilds_the_form_and_remembers_values(window):
 def test_tasks_without_weights_are_marked_and_point_to_the_model_manager(window):
     combo = window.task_panel.task_combo
     missing = [t for t in api.describe_tasks()
-               if t["kind"] == "image" and not t["weights_ready"]]
+               if t.kind == "image" and not t.weights_ready]
     if not missing:
         return  # every model is installed here; nothing to mark
     task = missing[0]
-    index = combo.findData(task["id"])
+    index = combo.findData(task.id)
     assert "model missing" in combo.itemText(index)
     combo.setCurrentIndex(index)
     assert window.task_panel.banner.isVisibleTo(window)
-    assert window.task_panel.banner.message.text() == task["weights_message"]
+    assert window.task_panel.banner.message.text() == task.weights_message
     assert not window.actions.start.isEnabled()
     window.task_panel.banner.button.click()
     assert window.controller.models.dialog.isVisible()
