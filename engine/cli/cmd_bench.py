@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
+from engine.cli.base import EXIT_FAILED, EXIT_OK, command
 from engine.cli.cmd_run import ctrl_c_cancels
-from engine.cli.main import EXIT_FAILED, EXIT_OK, command
 from engine.events import CancelToken
 
 COLUMNS = (

@@ -9,8 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+from engine.cli.base import EXIT_OK, command
 from engine.cli.cmd_run import ctrl_c_cancels
-from engine.cli.main import EXIT_OK, command
 from engine.events import CancelToken
 
 

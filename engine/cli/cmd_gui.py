@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.cli.main import command
+from engine.cli.base import command
 from engine.errors import UsageError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.cli.main import EXIT_OK, command
+from engine.cli.base import EXIT_OK, command
 
 
 @command

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from engine.cli.main import EXIT_FAILED, EXIT_OK, command
+from engine.cli.base import EXIT_FAILED, EXIT_OK, command
 from engine.errors import ModelError
 
 

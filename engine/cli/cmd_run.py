@@ -10,14 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from engine.api import OUTPUT_FORMATS, BatchResult, logs
-from engine.cli.display import make_display
-from engine.cli.main import (
+from engine.cli.base import (
     EXIT_CANCELLED,
     EXIT_FAILED,
     EXIT_NO_INPUT,
     EXIT_OK,
     command,
 )
+from engine.cli.display import make_display
 from engine.errors import UsageError
 from engine.events import CancelToken
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from engine.api import TRAINING_DEFAULTS as DEFAULTS
 from engine.api import TRAINING_KINDS as KINDS
 from engine.api import TRAINING_PRESETS as PRESET_NAMES
+from engine.cli.base import EXIT_CANCELLED, EXIT_OK, command
 from engine.cli.cmd_run import ctrl_c_cancels, parse_sets
-from engine.cli.main import EXIT_CANCELLED, EXIT_OK, command
 from engine.errors import UsageError
 from engine.events import CancelToken, Progress
 

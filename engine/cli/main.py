@@ -11,22 +11,19 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from collections.abc import Callable
 
 from engine.api import __version__, logs
+from engine.cli import commands  # noqa: F401  (registers the sub-commands)
+from engine.cli.base import (  # noqa: F401  (EXIT_* re-exported for callers)
+    COMMANDS,
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_NO_INPUT,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 from engine.errors import Cancelled, PhotoGANError, UsageError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_INPUT, EXIT_CANCELLED = 0, 1, 2, 3, 130
-EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
-
-Handler = Callable[[argparse.Namespace], int]
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def command(setup: Callable[[argparse._SubParsersAction], None]):
-    """Register a function that adds one sub-command (and sets ``handler``) to the parser."""
-    _COMMANDS.append(setup)
-    return setup
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,13 +35,11 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full ``photogan`` parser with every registered sub-command."""
-    from engine.cli import commands  # noqa: F401  (registers the sub-commands)
-
     parser = _Parser(prog="photogan", description="Fix and transform photos with GANs.")
     parser.add_argument("--version", action="version", version=f"photogan {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for setup in _COMMANDS:
+    for setup in COMMANDS:
         setup(subs)
     return parser
 

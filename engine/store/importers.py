@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from engine.errors import ModelError, UsageError
-from engine.store import catalog
+from engine.store import catalog, vgg19
 from engine.store.loader import clear_cache, load_model
 from engine.store.manifest import Manifest, file_sha256
 from engine.store.weights import save_weights
@@ -113,14 +113,12 @@ def import_file(path: Path, task: str, name: str = "", arch: str = "",
 def import_vgg19(path: Path, model_id: str) -> Manifest:
     """Import Keras' ImageNet VGG19 ``notop`` file for style transfer, checked by its
     published MD5 so that a truncated download or another file is refused."""
-    from engine.style.features import TRUSTED_VGG19_MD5, VGG19_NOTOP_FILE, file_md5
-
-    if file_md5(path) not in TRUSTED_VGG19_MD5:
+    if vgg19.file_md5(path) not in vgg19.TRUSTED_VGG19_MD5:
         raise ModelError(f"{path.name} is not Keras' ImageNet VGG19 weights file "
-                         f"({VGG19_NOTOP_FILE}); its checksum does not match.")
+                         f"({vgg19.VGG19_NOTOP_FILE}); its checksum does not match.")
     folder = catalog.new_model_folder(model_id)
     try:
-        target = folder / VGG19_NOTOP_FILE
+        target = folder / vgg19.VGG19_NOTOP_FILE
         shutil.copyfile(path, target)
         manifest = Manifest(id=model_id, task="style", arch="vgg19_features", file=target.name,
                             sha256=file_sha256(target), source="imported", input_range="0,1",

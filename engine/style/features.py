@@ -4,7 +4,7 @@ The ImageNet VGG19 weights (Keras' ``vgg19_weights_tf_dim_ordering_tf_kernels_no
 80 MB) are looked for, in order, in the user model store (``<user models>/vgg19/``, or the
 weights file of any stored model whose task is ``style``) and in Keras' download cache
 (``$KERAS_HOME/models/``, else ``~/.keras/models/``). A file is used only when its MD5 is one
-of ``TRUSTED_VGG19_MD5`` (Keras publishes MD5, not SHA-256, for this file).
+of ``engine.store.vgg19.TRUSTED_VGG19_MD5`` (Keras publishes MD5, not SHA-256, for this file).
 
 Without it, style transfer still runs offline on ``build_random_features``' seeded filters
 (on an anti-aliased pyramid, ``build_fallback_features``): random shallow multi-scale filters
@@ -17,7 +17,6 @@ for the weights file stay cheap.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,14 +25,10 @@ from typing import Any
 
 from engine.errors import UsageError
 from engine.resources import resource_path
+from engine.store import catalog, vgg19
+from engine.store.vgg19 import STORE_FOLDER, VGG19_NOTOP_FILE, VGG19_NOTOP_MD5, file_md5  # noqa: F401
 
-VGG19_NOTOP_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-# The MD5 Keras checks when it downloads the file (keras.applications.vgg19, file_hash).
-VGG19_NOTOP_MD5 = "253f8cb515780f3b799900260a226db6"
-# Digests accepted by ``find_vgg19_weights``; tests add the digest of a small fake file here.
-TRUSTED_VGG19_MD5: frozenset[str] = frozenset({VGG19_NOTOP_MD5})
-# Folder of the user model store where an imported VGG19 file lives.
-STORE_FOLDER = "vgg19"
+# The file's identity (name, trusted MD5s) lives with the store: engine.store.vgg19.
 STYLE_TASK = "style"
 
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
@@ -84,40 +79,23 @@ def keras_models_dir() -> Path:
 
 def vgg19_candidates() -> list[Path]:
     """Where a VGG19 weights file may be, in order of preference (existing or not)."""
-    from engine.store import catalog
-
     found = [catalog.user_models_dir() / STORE_FOLDER / VGG19_NOTOP_FILE]
     found += [m.weights_path for m in catalog.list_models(STYLE_TASK) if m.folder is not None]
     found.append(keras_models_dir() / VGG19_NOTOP_FILE)
     return found
 
 
-def file_md5(path: Path) -> str:
-    """Hex MD5 of a file, remembered while its size and modification time stay the same."""
-    stat = path.stat()
-    return _md5(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-
-
-@lru_cache(maxsize=16)
-def _md5(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def find_vgg19_weights(trusted_md5: frozenset[str] | None = None) -> Path | None:
     """The first VGG19 ImageNet weights file in ``vgg19_candidates`` whose MD5 is trusted.
 
     Args:
-        trusted_md5: accepted hex digests; ``None`` uses ``TRUSTED_VGG19_MD5``.
+        trusted_md5: accepted hex digests; ``None`` uses ``vgg19.TRUSTED_VGG19_MD5``.
 
     Returns:
         The file's path, or ``None`` when no candidate exists and verifies (a truncated
         download or another file with the same name is skipped, not used).
     """
-    trusted = TRUSTED_VGG19_MD5 if trusted_md5 is None else trusted_md5
+    trusted = vgg19.TRUSTED_VGG19_MD5 if trusted_md5 is None else trusted_md5
     for path in vgg19_candidates():
         try:
             if path.is_file() and file_md5(path) in trusted:

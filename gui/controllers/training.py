@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from engine import api
 from gui.background import call_in_pool
+from gui.controllers.wizard import WizardController, open_wizard
 from gui.training_worker import TrainingPlan, TrainingWorker
 from gui.views.confirm import confirm_quit
 from gui.worker import WorkerHost
 
 if TYPE_CHECKING:
-    from gui.controllers.wizard import WizardController
     from gui.main_window import MainWindow
 
 # Session states: idle, running, paused, stopping, stopped (checkpoint saved), done, failed.
@@ -226,8 +226,6 @@ class TrainingController(QObject):
     @Slot()
     def open_wizard(self) -> WizardController:
         """Show the wizard: the one of an active run, or a new one."""
-        from gui.controllers.wizard import open_wizard
-
         keep = self.wizard is not None and (self.session.active or self.wizard.visible
                                             or self.wizard.holds_run)
         if not keep:

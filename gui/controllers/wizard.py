@@ -11,6 +11,7 @@ so the next Train opens a fresh one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtGui import QPixmap
@@ -20,7 +21,6 @@ from engine import api
 from engine.errors import PhotoGANError
 from gui.background import call_in_pool
 from gui.controllers.models import ModelEntry, card_html
-from gui.controllers.training import TrainingSession
 from gui.controllers.wizard_data import CHOICES, Choice, DataController
 from gui.controllers.wizard_settings import SettingsController, format_duration
 from gui.settings import GuiSettings
@@ -29,6 +29,9 @@ from gui.views.wizard import GatedPage, Page, TrainingWizard
 from gui.views.wizard_data import DataPage, KindPage
 from gui.views.wizard_settings import SettingsPage
 from gui.views.wizard_train import FinishPage, TrainPage
+
+if TYPE_CHECKING:  # the session's module imports this one to open the wizard
+    from gui.controllers.training import TrainingSession
 
 HIDDEN_COLUMNS = ("lr", "images_per_s", "seconds")
 # "Time left" outside a running run (a paused or stopped run has no time left to count down)

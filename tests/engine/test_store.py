@@ -105,6 +105,7 @@ def test_shipped_models_cannot_be_removed(store, tmp_path):
 
 
 def test_import_vgg19_for_style(store, tmp_path, monkeypatch):
+    from engine.store import vgg19
     from engine.style import features
     from tests.engine.test_style import write_fake_vgg19
 
@@ -112,7 +113,7 @@ def test_import_vgg19_for_style(store, tmp_path, monkeypatch):
     write_fake_vgg19(fake)
     with pytest.raises(ModelError, match="checksum"):
         api.import_model(fake, "style")
-    monkeypatch.setattr(features, "TRUSTED_VGG19_MD5", frozenset({features.file_md5(fake)}))
+    monkeypatch.setattr(vgg19, "TRUSTED_VGG19_MD5", frozenset({vgg19.file_md5(fake)}))
     row = api.import_model(fake, "style")
     assert row.id == "vgg19" and row.task == "style"
     assert features.find_vgg19_weights() is not None

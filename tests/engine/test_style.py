@@ -17,6 +17,7 @@ from engine.errors import Cancelled, UsageError
 from engine.events import CancelToken, Progress
 from engine.imaging import color, io
 from engine.imaging.image import Image
+from engine.store import vgg19
 from engine.style import features
 from engine.tasks.registry import RunContext, get_task
 
@@ -239,7 +240,7 @@ def test_weights_file_name_matches_the_vgg_module():
     from engine.models import vgg
 
     assert features.VGG19_NOTOP_FILE == vgg.EXPECTED_FILE
-    assert features.VGG19_NOTOP_MD5 in features.TRUSTED_VGG19_MD5
+    assert features.VGG19_NOTOP_MD5 in vgg19.TRUSTED_VGG19_MD5
 
 
 def test_vgg19_search_order_and_md5_check(store, no_weights, monkeypatch):
@@ -252,7 +253,7 @@ def test_vgg19_search_order_and_md5_check(store, no_weights, monkeypatch):
     cache_md5, store_md5 = features.file_md5(cache_file), features.file_md5(store_file)
     assert features.find_vgg19_weights(frozenset({cache_md5})) == cache_file
     assert features.find_vgg19_weights(frozenset({cache_md5, store_md5})) == store_file
-    monkeypatch.setattr(features, "TRUSTED_VGG19_MD5", frozenset({cache_md5}))
+    monkeypatch.setattr(vgg19, "TRUSTED_VGG19_MD5", frozenset({cache_md5}))
     assert features.find_vgg19_weights() == cache_file
     assert features.quality_notice() is None
 
@@ -287,7 +288,7 @@ def test_verified_vgg19_file_is_used(no_weights, monkeypatch, style_path):
     path = no_weights / features.VGG19_NOTOP_FILE
     write_fake_vgg19(path)
     assert features.find_vgg19_weights() is None  # an unknown file is not trusted
-    monkeypatch.setattr(features, "TRUSTED_VGG19_MD5",
+    monkeypatch.setattr(vgg19, "TRUSTED_VGG19_MD5",
                         frozenset({features.file_md5(path)}))
     assert features.find_vgg19_weights() == path
     assert get_task("style").quality_notice() is None
