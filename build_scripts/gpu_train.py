@@ -244,8 +244,8 @@ def _gflops(options: dict, crop: int, rate: float) -> float:
     """Achieved training GFLOP/s: forward + backward taken as 3x the forward FLOPs.
 
     The forward FLOPs of one ``crop`` image are counted by torch's ``FlopCounterMode``
-    (2 per multiply-add, as ``engine.evaluation.bench.count_flops``; cloning the model for that one
-    would import TensorFlow where it is installed).
+    (2 per multiply-add, as ``engine.evaluation.measure.count_flops``; cloning the model for
+    that one would import TensorFlow where it is installed).
     """
     from torch.utils.flop_counter import FlopCounterMode
 
