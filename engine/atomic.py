@@ -39,6 +39,27 @@ def write_atomic(path: Path, encode: Callable[[BinaryIO], None]) -> Path:
     return path
 
 
+def write_atomic_to_path(path: Path, save: Callable[[Path], None]) -> Path:
+    """``write_atomic`` for libraries that only write to a file name (e.g. Keras'
+    ``save_weights``): ``save(temp)`` writes a hidden temp file next to ``path`` whose name ends
+    like ``path``'s (``.<random>.<name>``, so suffix checks pass), which is then synced and
+    moved onto ``path``. Creates the parent folder; on any failure the temp file is removed
+    and ``path`` is left as it was. Returns ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{secrets.token_hex(4)}.{path.name[:120]}")
+    try:
+        save(temp)
+        with open(temp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+    return path
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make the rename durable where the OS allows opening folders (not on Windows)."""
     try:

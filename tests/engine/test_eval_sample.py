@@ -12,24 +12,24 @@ from PIL import Image as PILImage
 
 from engine.cli.main import EXIT_OK, EXIT_USAGE, main
 from engine.errors import Cancelled, UsageError
-from engine.evaluation import eval_sample
+from engine.evaluation import sample_classifier
 from engine.evaluation.eval_sample import (
-    ClassifierConfig,
-    build_classifier,
-    cache_key,
     class_histogram,
     classifier_score,
-    classify,
     evaluate_sample,
     feature_stats,
     frechet_distance,
-    get_classifier,
-    list_split,
-    load_images,
     score_row,
-    to_classifier_input,
+)
+from engine.evaluation.sample_classifier import (
+    ClassifierConfig,
+    build_classifier,
+    cache_key,
+    classify,
+    get_classifier,
     train_classifier,
 )
+from engine.evaluation.sample_data import list_split, load_images, to_classifier_input
 from engine.events import CancelToken
 
 CLASSES = 10
@@ -195,7 +195,7 @@ def untrained_spy(monkeypatch):
         keras.utils.set_random_seed(len(calls))  # each "training" gives other weights
         return build_classifier(classes, config)
 
-    monkeypatch.setattr(eval_sample, "train_classifier", fake_train)
+    monkeypatch.setattr(sample_classifier, "train_classifier", fake_train)
     return calls
 
 
@@ -249,7 +249,7 @@ def test_evaluate_scores_real_model_and_random_rows(tiny_dcgan, data):
 
 def test_cli_prints_every_row_and_writes_the_report(tiny_dcgan, data, tmp_path, capsys,
                                                     monkeypatch, untrained_spy):
-    monkeypatch.setattr(eval_sample, "DEFAULT_CONFIG", TINY)
+    monkeypatch.setattr(sample_classifier, "DEFAULT_CONFIG", TINY)
     report = tmp_path / "report.json"
     status = main(["eval", "sample", "--data", str(data), "--count", "10", "--seed", "3",
                    "--report", str(report)])
