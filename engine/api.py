@@ -1,7 +1,11 @@
 """The public engine surface used by both front ends (the CLI and the Qt GUI).
 
-Everything a user can do goes through here; front ends never reach into tasks, models or
-imaging directly. Arrays handed to front ends for display are RGB uint8 ``(H, W, 3)``.
+Everything a user can do goes through here: ``engine/cli`` and ``gui`` import this module,
+``engine.errors`` and ``engine.events``, nothing else of the engine (``.importlinter``,
+contract "front-door"). Results are dataclasses (``TaskInfo``, ``ModelInfo``, ``BatchResult``,
+``BenchReport``, ``EvalRow``, ...); some are implemented in small modules (``engine.door``,
+``engine.evaluation``) and re-exported here, all listed in ``__all__``. Arrays handed to front
+ends for display are RGB uint8 ``(H, W, 3)``.
 """
 
 from __future__ import annotations
