@@ -18,11 +18,14 @@ from engine.errors import UsageError, WeightsMissingError
 from engine.events import CancelToken, ItemResult, ProgressFn, no_progress
 from engine.imaging import color, io
 from engine.tasks.registry import RunContext, all_tasks, get_task
+from engine.training.request import TrainRequest
+from engine.training.spec import KindSpec, WizardChoice
 
 __all__ = [
     "BatchResult", "CancelToken", "ClusterSettings", "ItemResult", "PlanItem", "RunSettings",
     "describe_tasks", "describe_task", "plan", "run_batch", "generate", "info",
     "load_display", "probe", "process_array", "supported_extensions",
+    "KindSpec", "TrainRequest", "WizardChoice", "train", "training_kind", "training_kinds",
 ]
 
 
@@ -217,48 +220,21 @@ def remove_model(model_id: str) -> None:
 # --- training ------------------------------------------------------------------------------
 
 def train(
-    kind: str,
-    data: Path | str | None,
-    out_dir: Path | str,
-    data_b: Path | str | None = None,
-    steps: int | None = None,
-    epochs: float | None = None,
-    batch: int | None = None,
-    crop: int | None = None,
-    preset: str | None = "quick",
-    resume: bool = False,
-    export: str | None = None,
-    seed: int | None = 0,
-    options: dict | None = None,
+    request: TrainRequest,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
-    sample_every: int | None = None,
-    checkpoint_every: int | None = None,
-    init_from: str | None = None,
     cluster: ClusterSettings | None = None,
 ) -> dict:
-    """Train (or resume) a GAN run in ``out_dir``; returns the run summary.
+    """Train (or resume) the GAN run ``request`` describes; returns the run summary.
 
     Args:
-        kind: ``deblur``, ``upscale``, ``cyclegan`` or ``dcgan``.
-        data: the training folder (domain A for cyclegan); may be ``None`` on resume.
-        out_dir: the run folder (config, checkpoints, history.csv, samples).
-        data_b: domain B for cyclegan.
-        steps, epochs: run length (one of them; default: the preset's steps).
-        batch, crop: default: the preset's.
-        preset: ``quick``, ``standard`` or ``long`` (``engine.training.presets``).
-        resume: continue the run in ``out_dir`` exactly where it stopped; its saved settings
-            are kept (``preset`` and ``seed`` are ignored; changed model options are refused).
-        export: put the trained generator(s) into the model store under this name at the end.
-        seed: seeds model initialisation and every step's randomness.
-        options: trainer options by name (``--set``), e.g. ``{"ngf": 32, "lr": 2e-4}``.
+        request: the run (``TrainRequest``: kind, folders, run folder, length, preset,
+            options, resume, export, seed, ...); its ``backend``, when set, is selected first.
         progress: receives ``Progress(stage="steps", ...)`` with ``data``: ``losses``,
             ``images_per_s``, ``eta_s``, ``seconds`` (training time so far), ``samples`` (the
             latest grid), ``val`` (this step's validation metric, or ``None``), ``metric`` (its
             name), ``lr`` and ``run``.
         cancel: a cancelled token saves a checkpoint and returns ``status="cancelled"``.
-        sample_every, checkpoint_every: cadence in steps (default: the preset's).
-        init_from: a stored model to fine-tune (new runs; same architecture and size).
         cluster: train data-parallel on ``cluster.workers`` Ray Train workers (torch
             backend only; ``batch`` is the global batch, split evenly). Under ``torchrun``
             (``WORLD_SIZE`` > 1) every process joins the run without it.
@@ -269,16 +245,10 @@ def train(
     Raises:
         UsageError: bad settings or folders, or a resume that does not fit the run.
     """
-    from engine.training.runner import Request
     from engine.training.runner import train as run_training
 
-    request = Request(
-        kind=kind, out=Path(out_dir), data=Path(data) if data else None,
-        data_b=Path(data_b) if data_b else None, steps=steps, epochs=epochs, batch=batch,
-        crop=crop, preset=preset, resume=resume, export=export, seed=seed,
-        options=dict(options or {}), sample_every=sample_every,
-        checkpoint_every=checkpoint_every, init_from=init_from,
-    )
+    if request.backend:
+        select_backend(request.backend)
     from engine.training import distributed
 
     if cluster is not None:
@@ -293,6 +263,22 @@ def train(
         if not distributed.is_writer():
             progress = no_progress
     return run_training(request, progress, cancel)
+
+
+def training_kinds() -> list[KindSpec]:
+    """Every training kind's spec (``engine/training/kinds/<kind>.py``), in display order:
+    its wizard choices, sample heading, width/blocks options and whether the architecture
+    fixes the crop."""
+    from engine.training import kinds
+
+    return list(kinds.SPECS.values())
+
+
+def training_kind(kind: str) -> KindSpec:
+    """The spec of training kind ``kind``; ``UsageError`` for an unknown name."""
+    from engine.training import kinds
+
+    return kinds.get(kind)
 
 
 # --- the training wizard's helpers ------------------------------------------------------------
@@ -325,7 +311,7 @@ def training_presets(kind: str) -> dict[str, dict]:
 
     from engine.training import presets
 
-    found = {name: asdict(p) for name, p in presets.PRESETS[kind].items()}
+    found = {name: asdict(p) for name, p in presets.kinds.get(kind).presets.items()}
     for entry in found.values():
         entry["options"] = {**presets.option_defaults(kind), **entry["options"]}
     return found

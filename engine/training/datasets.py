@@ -42,7 +42,7 @@ import numpy as np
 
 from engine.errors import UsageError
 from engine.imaging import io
-from engine.training import degrade, heavy_blur
+from engine.training import degrade, heavy_blur, kinds
 from engine.training.crops import (
     DEFAULT_CACHE_BYTES,
     TEXTURE_MIN,
@@ -66,6 +66,7 @@ from engine.training.crops import (
     fit_long_side,
     texture,
 )
+from engine.training.kinds import KINDS
 from engine.training.scan import (
     PAIR_FOLDER_NAMES,
     FolderScan,
@@ -75,11 +76,11 @@ from engine.training.scan import (
     match_pairs,
     scan_folder,
 )
+from engine.training.spec import ONE_FOLDER, TWO_FOLDERS
 
 __all__ = [
     "CYCLEGAN_WORKING_PIXELS",
     "DEFAULT_CACHE_BYTES",
-    "KINDS",
     "PAIR_FOLDER_NAMES",
     "TEXTURE_MIN",
     "TEXTURE_TRIES",
@@ -94,7 +95,6 @@ __all__ = [
     "texture",
 ]
 
-KINDS = ("deblur", "upscale", "cyclegan", "dcgan")
 CYCLEGAN_WORKING_PIXELS = 4_000_000
 # Context around a synthetic crop (cut off afterwards), so blur kernels see real neighbours
 # rather than a mirrored border; rounded up to a multiple of the upscale factor.
@@ -174,7 +174,8 @@ class SyntheticDataset(_Base):
         self.mild_share = float(mild_share)
         self.scale = scale
         self.clean = bool(clean)
-        self.heavy = bool(heavy) and kind == "deblur"
+        self.degrade = kinds.get(kind).degrade  # "blur" (deblur) or "downscale" (upscale)
+        self.heavy = bool(heavy) and self.degrade == "blur"
         self.plain_crops = float(plain_crops)
         self.crops_per_image = max(1, int(crops_per_image))
         self.problems = scan.problems
@@ -204,7 +205,7 @@ class SyntheticDataset(_Base):
         (window,) = _maybe_flip([self._window(arr, crop_rng, side)], crop_rng)
         sharp = _to_float(window)
         target = sharp[margin : margin + self.crop, margin : margin + self.crop]
-        if self.kind == "deblur":
+        if self.degrade == "blur":
             if self.heavy:
                 blurred = heavy_blur.degrade_heavy(sharp, degrade_rng,
                                                    mild_share=self.mild_share)
@@ -224,7 +225,7 @@ class SyntheticDataset(_Base):
 
     def describe(self) -> dict:
         return self._describe(root=str(self.files.root), images=len(self.files),
-                              scale=self.scale if self.kind == "upscale" else 1,
+                              scale=self.scale if self.degrade == "downscale" else 1,
                               plain_crops=self.plain_crops, heavy=self.heavy,
                               mild_share=self.mild_share)
 
@@ -430,22 +431,23 @@ def make_dataset(
         UsageError: unknown kind, bad crop/scale, missing or unsuitable folders, too few
             usable images, unmatched or mis-sized pairs.
     """
-    if kind not in KINDS:
+    if kind not in kinds.SPECS:
         raise UsageError(f"unknown training kind {kind!r}; use one of {', '.join(KINDS)}.")
+    spec = kinds.get(kind)
     crop, scale = int(crop), int(scale)
     needed = 1 if min_count is None else int(min_count)
     _check_options(kind, data_b, crop, scale, plain_crops)
     cache = ImageCache(cache_bytes)
     common = dict(crop=crop, seed=seed, min_count=needed, cache=cache, pixel_limit=pixel_limit)
-    if kind == "cyclegan":
+    if spec.layout == TWO_FOLDERS:
         scan_a = scan_folder(data, min(64, crop), needed, pixel_limit)
         scan_b = scan_folder(data_b, min(64, crop), needed, pixel_limit)
         return UnpairedDataset(scan_a, scan_b, **common)
-    if kind == "dcgan":
+    if spec.layout == ONE_FOLDER:
         return ImageDataset(scan_folder(data, io.MIN_SIDE, needed, pixel_limit), **common)
     data = _require_folder(data)
     folders = find_pair_folders(data)
-    factor = scale if kind == "upscale" else 1
+    factor = scale if spec.scale != 1 else 1
     if folders:
         pairs, problems = _paired(folders, factor, crop, needed, pixel_limit)
         return PairedDataset(kind, data, folders, pairs, problems, scale=factor,
@@ -459,18 +461,20 @@ def make_dataset(
 
 
 def _check_options(kind: str, data_b, crop: int, scale: int, plain_crops: float) -> None:
-    if kind == "cyclegan" and data_b is None:
+    spec = kinds.get(kind)
+    if spec.layout == TWO_FOLDERS and data_b is None:
         raise UsageError(
-            "cyclegan training needs two folders: domain A (data) and domain B (data_b)."
+            f"{kind} training needs two folders: domain A (data) and domain B (data_b)."
         )
-    if kind != "cyclegan" and data_b is not None:
-        raise UsageError(f"{kind} training takes one folder; a second folder is for cyclegan.")
+    if spec.layout != TWO_FOLDERS and data_b is not None:
+        two = " or ".join(s.name for s in kinds.SPECS.values() if s.layout == TWO_FOLDERS)
+        raise UsageError(f"{kind} training takes one folder; a second folder is for {two}.")
     if crop < io.MIN_SIDE:
         raise UsageError(f"crop must be at least {io.MIN_SIDE} pixels, got {crop}.")
     if not 0.0 <= plain_crops <= 1.0:
         raise UsageError(f"plain_crops is a share of crops from 0 to 1, got {plain_crops}.")
-    if kind == "upscale" and (scale < 2 or crop % scale):
+    if spec.scale != 1 and (scale < 2 or crop % scale):
         raise UsageError(
-            f"upscale training needs a scale of at least 2 that divides the crop; got scale "
+            f"{kind} training needs a scale of at least 2 that divides the crop; got scale "
             f"{scale} and crop {crop}."
         )

@@ -9,43 +9,18 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from engine import backend
 from engine.atomic import write_text_atomic
 from engine.errors import UsageError
-from engine.training import distributed, presets
+from engine.training import distributed, kinds, presets
+from engine.training.request import TrainRequest
 
 CONFIG = "config.json"
 HISTORY = "history.csv"
 SUMMARY = "summary.json"
-DCGAN_SIZES = {"dcgan64": 64, "dcgan28": 28}
-
-
-@dataclass
-class Request:
-    """What the caller asked for; ``None`` means "the preset's value" (or the saved one).
-
-    ``options`` may hold strings (from ``--set``) or typed values; see ``presets.DEFAULTS``.
-    """
-
-    kind: str
-    out: Path
-    data: Path | None = None
-    data_b: Path | None = None
-    steps: int | None = None
-    epochs: float | None = None
-    batch: int | None = None
-    crop: int | None = None
-    preset: str | None = None
-    resume: bool = False
-    export: str | None = None
-    seed: int | None = None
-    options: dict = field(default_factory=dict)
-    sample_every: int | None = None
-    checkpoint_every: int | None = None
-    init_from: str | None = None
 
 
 @dataclass
@@ -86,7 +61,7 @@ def _positive(name: str, value) -> None:
         raise UsageError(f"{name} must be a positive number, got {value!r}.")
 
 
-def _check_request(req: Request) -> None:
+def _check_request(req: TrainRequest) -> None:
     presets.check_kind(req.kind)
     for name in ("steps", "epochs", "batch", "crop", "sample_every", "checkpoint_every"):
         _positive(name, getattr(req, name))
@@ -99,7 +74,7 @@ def _dataset_size(dataset) -> int:
     return int(info.get("pairs") or max(info.get("images", 0), info.get("images_b", 0)) or 1)
 
 
-def _steps_for(req: Request, preset: presets.Preset, batch: int, dataset) -> int:
+def _steps_for(req: TrainRequest, preset: presets.Preset, batch: int, dataset) -> int:
     if req.steps is not None:
         return int(req.steps)
     if req.epochs is not None:
@@ -108,11 +83,12 @@ def _steps_for(req: Request, preset: presets.Preset, batch: int, dataset) -> int
 
 
 def _crop_for(kind: str, requested: int | None, preset: presets.Preset, options: dict) -> int:
-    if kind != "dcgan":
+    sizes = kinds.get(kind).crop_sizes
+    if sizes is None:
         return int(requested or preset.crop)
-    size = DCGAN_SIZES.get(options["arch"])
+    size = sizes.get(options["arch"])
     if size is None:
-        raise UsageError(f"arch must be one of {', '.join(DCGAN_SIZES)}, got "
+        raise UsageError(f"arch must be one of {', '.join(sizes)}, got "
                          f"{options['arch']!r}.")
     if requested and requested != size:
         raise UsageError(f"{options['arch']} makes {size}x{size} images; use --crop {size}.")
@@ -135,7 +111,7 @@ def _resolve(cls, options: dict, crop: int) -> dict:
         raise UsageError(str(exc)) from None
 
 
-def _new_config(req: Request, dataset):
+def _new_config(req: TrainRequest, dataset):
     """A new run's config (and its dataset, which decides steps for ``epochs``)."""
     from engine.training import trainers
 
@@ -162,7 +138,7 @@ def _new_config(req: Request, dataset):
     return config, dataset
 
 
-def _resumed_config(req: Request, out: Path, dataset):
+def _resumed_config(req: TrainRequest, out: Path, dataset):
     """The saved config with the changes a resume allows; ``UsageError`` for others."""
     config = RunConfig.load(out)
     if config.kind != req.kind:
@@ -193,18 +169,20 @@ def _resumed_config(req: Request, out: Path, dataset):
 
 
 def _make_dataset(kind: str, data, data_b, crop: int, seed: int, options: dict):
+    """The run's dataset: the kind's own (``KindSpec.run_dataset``, e.g. a deblur GPU kit)
+    or ``datasets.make_dataset`` on its layout."""
     from engine.training.datasets import make_dataset
-    from engine.training.kit_dataset import KitDataset, is_kit
 
-    if kind == "deblur" and is_kit(data):  # a GPU kit (make gpu-kit): heavy mix on the device
-        return KitDataset(Path(data), crop=crop, seed=seed,
-                          plain_crops=options.get("plain_crops", 0.3))
+    special = kinds.get(kind).run_dataset
+    dataset = special(data, data_b, crop, seed, options) if special else None
+    if dataset is not None:
+        return dataset
     return make_dataset(kind, Path(data), Path(data_b) if data_b else None, crop=crop,
                         seed=seed, degradation=options.get("degradation", "realistic"),
                         plain_crops=options.get("plain_crops", 0.0))
 
 
-def _prepare(req: Request, dataset) -> tuple[RunConfig, object]:
+def _prepare(req: TrainRequest, dataset) -> tuple[RunConfig, object]:
     out = Path(req.out)
     has_run = (out / CONFIG).is_file()
     if req.resume and not has_run:

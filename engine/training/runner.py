@@ -44,12 +44,11 @@ from engine.atomic import write_text_atomic
 from engine.events import CancelToken, Progress, ProgressFn, no_progress
 from engine.training import distributed
 from engine.training.exports import _check_export_names, export, init_generators
+from engine.training.request import TrainRequest
 from engine.training.run_config import (
     CONFIG,
-    DCGAN_SIZES,
     HISTORY,
     SUMMARY,
-    Request,
     RunConfig,
     _check_request,
     _make_dataset,
@@ -57,7 +56,7 @@ from engine.training.run_config import (
 )
 
 __all__ = [
-    "CONFIG", "DCGAN_SIZES", "HISTORY", "SUMMARY", "History", "Request", "RunConfig",
+    "CONFIG", "HISTORY", "SUMMARY", "History", "RunConfig", "TrainRequest",
     "_check_export_names", "_make_dataset", "export", "init_generators", "step_rng", "train",
 ]
 
@@ -306,12 +305,13 @@ class _Run:
         ))
 
 
-def train(req: Request, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+def train(req: TrainRequest, progress: ProgressFn = no_progress,
+          cancel: CancelToken | None = None,
           dataset=None) -> dict:
     """Run (or resume) a training run and return its summary.
 
     Args:
-        req: the request; see ``Request``.
+        req: the request; see ``TrainRequest``.
         progress: receives ``Progress(stage="steps", ...)`` after every step.
         cancel: checked before every step; a cancel saves ``checkpoints/last``.
         dataset: a ready dataset (tests); default ``datasets.make_dataset`` on the folders.
