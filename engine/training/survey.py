@@ -16,6 +16,7 @@ import numpy as np
 from engine.errors import UsageError
 from engine.imaging import color, io
 from engine.training import datasets, degrade, kinds, presets
+from engine.training import scan as scanning
 from engine.training.spec import ONE_FOLDER, TWO_FOLDERS
 
 THUMBS = 8  # example images listed per survey
@@ -86,7 +87,7 @@ def _folder(label: str, scan: datasets.FolderScan, thumbs: int) -> dict:
 def _need_folder(data, what: str) -> Path:
     if not data:
         raise UsageError(f"Choose the folder of {what} (Browse, or drop it here).")
-    return datasets._require_folder(data)
+    return scanning._require_folder(data)
 
 
 def _need_images(scan: datasets.FolderScan, label: str, side: int, needed: int = 1) -> None:
@@ -136,7 +137,7 @@ def _one_folder(kind: str, data, crop: int, paired: bool | None, thumbs: int) ->
 def _paired(kind: str, root: Path, folders, crop: int, thumbs: int) -> dict:
     scale = kinds.get(kind).scale
     try:
-        pairs, problems = datasets._paired(folders, scale, crop, 1, io.DEFAULT_MAX_PIXELS)
+        pairs, problems = scanning._paired(folders, scale, crop, 1, io.DEFAULT_MAX_PIXELS)
     except UsageError as exc:
         return _result(kind, "paired", reason=str(exc), pairs=0)
     sharp = datasets.FolderScan(root, [b for _, b in pairs])
