@@ -309,9 +309,9 @@ def training_presets(kind: str) -> dict[str, dict]:
     ``checkpoint_every`` and ``options`` (the model size), plus ``defaults`` (every option)."""
     from dataclasses import asdict
 
-    from engine.training import presets
+    from engine.training import kinds, presets
 
-    found = {name: asdict(p) for name, p in presets.kinds.get(kind).presets.items()}
+    found = {name: asdict(p) for name, p in kinds.get(kind).presets.items()}
     for entry in found.values():
         entry["options"] = {**presets.option_defaults(kind), **entry["options"]}
     return found
