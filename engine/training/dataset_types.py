@@ -164,8 +164,9 @@ class UnpairedDataset(_Base):
     mode = "unpaired"
 
     def __init__(self, scan_a: FolderScan, scan_b: FolderScan, crop, seed, min_count, cache,
-                 working_pixels=CYCLEGAN_WORKING_PIXELS, pixel_limit=io.DEFAULT_MAX_PIXELS):
-        super().__init__("cyclegan", crop, seed, min_count, cache)
+                 working_pixels=CYCLEGAN_WORKING_PIXELS, pixel_limit=io.DEFAULT_MAX_PIXELS,
+                 kind="cyclegan"):
+        super().__init__(kind, crop, seed, min_count, cache)
         self.working_pixels = working_pixels
         self.problems = scan_a.problems + scan_b.problems
         prepare = _shrink_to(working_pixels)
@@ -202,8 +203,8 @@ class ImageDataset(_Base):
     mode = "single"
 
     def __init__(self, scan: FolderScan, crop, seed, min_count, cache,
-                 pixel_limit=io.DEFAULT_MAX_PIXELS):
-        super().__init__("dcgan", crop, seed, min_count, cache)
+                 pixel_limit=io.DEFAULT_MAX_PIXELS, kind="dcgan"):
+        super().__init__(kind, crop, seed, min_count, cache)
         self.problems = scan.problems
         self.sizes = scan.sizes
         self.files = _Files(scan, scan.paths, cache, self.problems, _square(crop), pixel_limit)

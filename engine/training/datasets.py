@@ -241,9 +241,10 @@ def make_dataset(
     if spec.layout == TWO_FOLDERS:
         scan_a = scan_folder(data, min(64, crop), needed, pixel_limit)
         scan_b = scan_folder(data_b, min(64, crop), needed, pixel_limit)
-        return UnpairedDataset(scan_a, scan_b, **common)
+        return UnpairedDataset(scan_a, scan_b, kind=kind, **common)
     if spec.layout == ONE_FOLDER:
-        return ImageDataset(scan_folder(data, io.MIN_SIDE, needed, pixel_limit), **common)
+        return ImageDataset(scan_folder(data, io.MIN_SIDE, needed, pixel_limit), kind=kind,
+                            **common)
     data = _require_folder(data)
     folders = find_pair_folders(data)
     factor = scale if spec.scale != 1 else 1

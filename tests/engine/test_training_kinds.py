@@ -140,6 +140,7 @@ def test_a_new_kind_works_through_presets_limits_datasets_and_survey(texture_kin
         png(tmp_path / "tiles" / f"{n}.png", seed=n)
     dataset = datasets.make_dataset("texture", tmp_path / "tiles", crop=64)
     assert dataset.sample(np.random.default_rng(0), 2)["image"].shape == (2, 64, 64, 3)
+    assert dataset.kind == "texture" and dataset.describe()["mode"] == "single"
     found = survey.survey("texture", tmp_path / "tiles")
     assert found["usable"] and found["mode"] == "single" and found["kind"] == "texture"
     assert api.training_kind("texture") is texture_kind
