@@ -206,11 +206,11 @@ def run(args) -> dict:
     cap = args.max_steps or 10**7
     resume = (run_dir / "config.json").is_file()
     probe = Budget(events.CancelToken(), deadline, stop_at=args.probe_steps)
-    request = runner.Request(**base, steps=cap, sample_every=cap, checkpoint_every=cap,
+    request = runner.TrainRequest(**base, steps=cap, sample_every=cap, checkpoint_every=cap,
                              resume=resume)
     if resume:  # a cut-off session of the same run: continue it (saved settings win)
         print(f"continuing the run in {run_dir} with its saved settings", flush=True)
-        request = runner.Request(kind="deblur", out=run_dir, data=args.kit, steps=cap,
+        request = runner.TrainRequest(kind="deblur", out=run_dir, data=args.kit, steps=cap,
                                  resume=True)
     dataset = _dataset(args, run_dir, options)
     summary = _train(runner, request, probe, dataset)
@@ -220,13 +220,13 @@ def run(args) -> dict:
     if steps > summary["step"]:
         main = Budget(events.CancelToken(), deadline)
         every = max(1, int(args.checkpoint_minutes * 60.0 / per_step))
-        summary = _train(runner, runner.Request(
+        summary = _train(runner, runner.TrainRequest(
             kind="deblur", out=run_dir, data=args.kit, steps=steps, resume=True,
             checkpoint_every=every, sample_every=max(1, steps // 8)), main, dataset)
         per_step = main.seconds_per_step()
     model_id = args.id or args.model
     shutil.rmtree(home / "models" / model_id, ignore_errors=True)  # an earlier session's
-    final = runner.train(runner.Request(kind="deblur", out=run_dir, data=args.kit,
+    final = runner.train(runner.TrainRequest(kind="deblur", out=run_dir, data=args.kit,
                                         steps=summary["step"], resume=True, export=model_id),
                          dataset=dataset)
     copied = _publish(home / "models" / model_id, run_dir, out, final, device, args)

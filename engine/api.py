@@ -40,15 +40,18 @@ from engine.events import CancelToken, ItemResult, ProgressFn, no_progress
 from engine.imaging import color, io
 from engine.resources import APP_NAME, resource_path, user_config_dir
 from engine.tasks.registry import RunContext, get_task
+from engine.training.kinds import SPECS as TRAINING_SPECS
 from engine.training.presets import DEFAULTS as TRAINING_DEFAULTS
 from engine.training.presets import KINDS as TRAINING_KINDS
 from engine.training.presets import PRESET_NAMES as TRAINING_PRESETS
+from engine.training.request import TrainRequest
+from engine.training.spec import KindSpec, WizardChoice
 
 __all__ = [
     # types
     "BatchResult", "BenchReport", "BenchRow", "CancelToken", "ClusterSettings", "ItemResult",
     "EvalRow", "ModelInfo", "ParamInfo", "PlanItem", "RunSettings", "SampleEval", "ScoreRow",
-    "StyleRow", "TaskInfo",
+    "StyleRow", "TaskInfo", "KindSpec", "TrainRequest", "WizardChoice",
     # the application: version, files, logs (the per-run log file: start, record_exception,
     # where, folder, current, on_terminal, exit_fast)
     "APP_NAME", "OUTPUT_FORMATS", "__version__", "configure_device", "logs", "resource_path",
@@ -65,7 +68,8 @@ __all__ = [
     "SAMPLE_COVERAGE_MIN", "evaluate", "evaluate_sample", "evaluate_style", "parse_size",
     "parse_tasks", "run_bench", "style_table",
     # training and the training wizard
-    "TRAINING_DEFAULTS", "TRAINING_KINDS", "TRAINING_PRESETS",
+    "TRAINING_DEFAULTS", "TRAINING_KINDS", "TRAINING_PRESETS", "TRAINING_SPECS",
+    "training_kind", "training_kinds",
     "train", "scan_training_data", "degradation_preview", "training_presets",
     "estimate_training_seconds", "training_limits", "check_training_settings",
     "training_backends", "select_backend", "training_runs_dir", "new_training_run_dir",
@@ -211,48 +215,21 @@ def info() -> dict:
 # --- training ------------------------------------------------------------------------------
 
 def train(
-    kind: str,
-    data: Path | str | None,
-    out_dir: Path | str,
-    data_b: Path | str | None = None,
-    steps: int | None = None,
-    epochs: float | None = None,
-    batch: int | None = None,
-    crop: int | None = None,
-    preset: str | None = "quick",
-    resume: bool = False,
-    export: str | None = None,
-    seed: int | None = 0,
-    options: dict | None = None,
+    request: TrainRequest,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
-    sample_every: int | None = None,
-    checkpoint_every: int | None = None,
-    init_from: str | None = None,
     cluster: ClusterSettings | None = None,
 ) -> dict:
-    """Train (or resume) a GAN run in ``out_dir``; returns the run summary.
+    """Train (or resume) the GAN run ``request`` describes; returns the run summary.
 
     Args:
-        kind: ``deblur``, ``upscale``, ``cyclegan`` or ``dcgan``.
-        data: the training folder (domain A for cyclegan); may be ``None`` on resume.
-        out_dir: the run folder (config, checkpoints, history.csv, samples).
-        data_b: domain B for cyclegan.
-        steps, epochs: run length (one of them; default: the preset's steps).
-        batch, crop: default: the preset's.
-        preset: ``quick``, ``standard`` or ``long`` (``engine.training.presets``).
-        resume: continue the run in ``out_dir`` exactly where it stopped; its saved settings
-            are kept (``preset`` and ``seed`` are ignored; changed model options are refused).
-        export: put the trained generator(s) into the model store under this name at the end.
-        seed: seeds model initialisation and every step's randomness.
-        options: trainer options by name (``--set``), e.g. ``{"ngf": 32, "lr": 2e-4}``.
+        request: the run (``TrainRequest``: kind, folders, run folder, length, preset,
+            options, resume, export, seed, ...); its ``backend``, when set, is selected first.
         progress: receives ``Progress(stage="steps", ...)`` with ``data``: ``losses``,
             ``images_per_s``, ``eta_s``, ``seconds`` (training time so far), ``samples`` (the
             latest grid), ``val`` (this step's validation metric, or ``None``), ``metric`` (its
             name), ``lr`` and ``run``.
         cancel: a cancelled token saves a checkpoint and returns ``status="cancelled"``.
-        sample_every, checkpoint_every: cadence in steps (default: the preset's).
-        init_from: a stored model to fine-tune (new runs; same architecture and size).
         cluster: train data-parallel on ``cluster.workers`` Ray Train workers (torch
             backend only; ``batch`` is the global batch, split evenly). Under ``torchrun``
             (``WORLD_SIZE`` > 1) every process joins the run without it.
@@ -263,16 +240,10 @@ def train(
     Raises:
         UsageError: bad settings or folders, or a resume that does not fit the run.
     """
-    from engine.training.runner import Request
     from engine.training.runner import train as run_training
 
-    request = Request(
-        kind=kind, out=Path(out_dir), data=Path(data) if data else None,
-        data_b=Path(data_b) if data_b else None, steps=steps, epochs=epochs, batch=batch,
-        crop=crop, preset=preset, resume=resume, export=export, seed=seed,
-        options=dict(options or {}), sample_every=sample_every,
-        checkpoint_every=checkpoint_every, init_from=init_from,
-    )
+    if request.backend:
+        select_backend(request.backend)
     from engine.training import distributed
 
     if cluster is not None:
@@ -287,6 +258,22 @@ def train(
         if not distributed.is_writer():
             progress = no_progress
     return run_training(request, progress, cancel)
+
+
+def training_kinds() -> list[KindSpec]:
+    """Every training kind's spec (``engine/training/kinds/<kind>.py``), in display order:
+    its wizard choices, sample heading, width/blocks options and whether the architecture
+    fixes the crop."""
+    from engine.training import kinds
+
+    return list(kinds.SPECS.values())
+
+
+def training_kind(kind: str) -> KindSpec:
+    """The spec of training kind ``kind``; ``UsageError`` for an unknown name."""
+    from engine.training import kinds
+
+    return kinds.get(kind)
 
 
 # --- the training wizard's helpers ------------------------------------------------------------
@@ -317,9 +304,9 @@ def training_presets(kind: str) -> dict[str, dict]:
     ``checkpoint_every`` and ``options`` (the model size), plus ``defaults`` (every option)."""
     from dataclasses import asdict
 
-    from engine.training import presets
+    from engine.training import kinds, presets
 
-    found = {name: asdict(p) for name, p in presets.PRESETS[kind].items()}
+    found = {name: asdict(p) for name, p in kinds.get(kind).presets.items()}
     for entry in found.values():
         entry["options"] = {**presets.option_defaults(kind), **entry["options"]}
     return found

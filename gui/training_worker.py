@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from PySide6.QtCore import Signal
 
@@ -27,46 +25,6 @@ from gui.worker import Worker
 
 # Step reports are forwarded at most this often (plus any step that wrote samples, and the last).
 _MIN_INTERVAL_S = 0.1
-
-
-@dataclass
-class TrainingPlan:
-    """Everything a run needs; what the wizard's first three pages decide.
-
-    Attributes:
-        kind: ``deblur``, ``upscale``, ``cyclegan`` or ``dcgan``.
-        out: the run folder.
-        data, data_b: the training folders (``data_b`` for cyclegan).
-        preset: ``quick``, ``standard`` or ``long``.
-        steps, batch, crop: ``None`` for the preset's (ignored on resume).
-        options: trainer options (model size, ``lr``, ``--set`` style extras).
-        backend: the Keras backend to train on ("" keeps the current one).
-        resume: continue the run in ``out``.
-        sample_every, checkpoint_every: cadence in steps (``None``: the preset's).
-    """
-
-    kind: str
-    out: Path
-    data: str = ""
-    data_b: str | None = None
-    preset: str = "quick"
-    steps: int | None = None
-    batch: int | None = None
-    crop: int | None = None
-    options: dict = field(default_factory=dict)
-    backend: str = ""
-    resume: bool = False
-    sample_every: int | None = None
-    checkpoint_every: int | None = None
-
-    def train_kwargs(self) -> dict:
-        """Keyword arguments for ``api.train`` (a resume keeps the run's saved settings)."""
-        if self.resume:
-            return {"kind": self.kind, "data": None, "out_dir": self.out, "resume": True}
-        return {"kind": self.kind, "data": self.data, "data_b": self.data_b,
-                "out_dir": self.out, "preset": self.preset, "steps": self.steps,
-                "batch": self.batch, "crop": self.crop, "options": dict(self.options),
-                "sample_every": self.sample_every, "checkpoint_every": self.checkpoint_every}
 
 
 class PauseGate:
@@ -108,13 +66,11 @@ class PauseGate:
             self._waiting.clear()
 
 
-def training_job(plan: TrainingPlan):
-    """The worker job: select the backend, then train (or resume) the plan's run."""
+def training_job(plan: api.TrainRequest):
+    """The worker job: train (or resume) the plan's run (on its backend, when it names one)."""
 
     def job(progress, cancel):
-        if plan.backend:
-            api.select_backend(plan.backend)
-        return api.train(**plan.train_kwargs(), progress=progress, cancel=cancel)
+        return api.train(plan, progress=progress, cancel=cancel)
 
     return job
 
@@ -128,7 +84,7 @@ class TrainingWorker(Worker):
 
     pause_changed = Signal(bool)
 
-    def __init__(self, plan: TrainingPlan) -> None:
+    def __init__(self, plan: api.TrainRequest) -> None:
         super().__init__(training_job(plan), name="training")
         self.plan = plan
         self.gate = PauseGate()

@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from engine.api import TRAINING_DEFAULTS as DEFAULTS
 from engine.api import TRAINING_KINDS as KINDS
 from engine.api import TRAINING_PRESETS as PRESET_NAMES
+from engine.api import TRAINING_SPECS as SPECS
 from engine.cli.base import EXIT_CANCELLED, EXIT_OK, command
 from engine.cli.cmd_run import ctrl_c_cancels, parse_sets
 from engine.errors import UsageError
@@ -20,18 +20,13 @@ Train a GAN on your own folders. A run folder (--out) keeps config.json, history
 samples/step_*.png (input | output | target) and checkpoints/last and best; --resume
 continues it exactly where it stopped, and Ctrl-C saves a checkpoint first.
 
-  deblur    sharp photos (blurred on the fly) or A/ + B/ pairs  -> task deblur
-  upscale   sharp photos (downscaled 4x on the fly) or lr/ + hr/ -> task upscale
-  cyclegan  --data domain A (photos), --data-b domain B (paintings)
-            -> NAME (task photo2monet, A to B) and NAME-inverse (task monet2photo)
-  dcgan     one folder of images                                 -> task sample
-"""
+""" + "".join(f"  {spec.name:<10}{spec.cli_help}\n" for spec in SPECS.values())
 
 
 def _epilog() -> str:
     lines = ["model and loss options (--set NAME=VALUE), with their defaults:"]
-    for kind in KINDS:
-        shown = ", ".join(f"{k}={v}" for k, v in DEFAULTS[kind].items() if k != "vgg19_weights")
+    for kind, spec in SPECS.items():
+        shown = ", ".join(f"{k}={v}" for k, v in spec.defaults.items() if k != "vgg19_weights")
         lines.append(f"  {kind}: {shown}")
     lines.append("  all kinds: val_count, mixed_precision=auto|true|false, vgg19_weights=FILE "
                  "(deblur, upscale)")
@@ -101,6 +96,19 @@ def _cluster(args: argparse.Namespace):
                                **{k: v for k, v in sizes.items() if v is not None})
 
 
+def _request(args: argparse.Namespace, options: dict):
+    """The ``TrainRequest`` the flags describe (``options``: ``--set`` and ``--lr``)."""
+    from engine import api
+
+    return api.TrainRequest(
+        kind=args.kind, out=args.out, data=args.data, data_b=args.data_b, steps=args.steps,
+        epochs=args.epochs, batch=args.batch, crop=args.crop, preset=args.preset,
+        resume=args.resume, export=args.export, seed=args.seed, options=options,
+        sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
+        init_from=args.init_from,
+    )
+
+
 def handle(args: argparse.Namespace) -> int:
     from engine import api
 
@@ -111,14 +119,8 @@ def handle(args: argparse.Namespace) -> int:
         options["lr"] = args.lr
     token = CancelToken()
     with ctrl_c_cancels(token), TrainDisplay(args.plain) as display:
-        summary = api.train(
-            args.kind, args.data, args.out, data_b=args.data_b, steps=args.steps,
-            epochs=args.epochs, batch=args.batch, crop=args.crop, preset=args.preset,
-            resume=args.resume, export=args.export, seed=args.seed, options=options,
-            progress=display, cancel=token, sample_every=args.sample_every,
-            checkpoint_every=args.checkpoint_every, init_from=args.init_from,
-            cluster=cluster,
-        )
+        summary = api.train(_request(args, options), progress=display, cancel=token,
+                            cluster=cluster)
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one summary (rank 0's)
         _finish(args, summary)
     return EXIT_CANCELLED if summary["status"] == "cancelled" else EXIT_OK

@@ -81,9 +81,9 @@ def train_worker(config: dict) -> None:
     device = get_device()
     if device.type == "cuda":  # Ray shares CUDA_VISIBLE_DEVICES among a node's workers
         os.environ["KERAS_TORCH_DEVICE"] = str(device)
-    from engine.training.runner import CONFIG, Request, train
+    from engine.training.runner import CONFIG, TrainRequest, train
 
-    request = Request(**config["request"])
+    request = TrainRequest(**config["request"])
     # Ray Train restarts a failed group: continue the run the first attempt started.
     request.resume = request.resume or (request.out / CONFIG).is_file()
     rank = ray.train.get_context().get_world_rank()
@@ -105,7 +105,7 @@ def global_batch(request) -> int:
 
 def run(request, cluster: ClusterSettings, progress: ProgressFn = no_progress,
         cancel: CancelToken | None = None) -> dict:
-    """Train ``request`` (an ``engine.training.runner.Request``) on ``cluster.workers``.
+    """Train ``request`` (an ``engine.api.TrainRequest``) on ``cluster.workers``.
 
     Returns rank 0's summary (as ``runner.train``).
 

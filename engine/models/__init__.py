@@ -1,14 +1,16 @@
 """Model architectures, rebuildable by name from a manifest.
 
-Each family file registers its builders with ``@register("name", ...)``; ``build(name,
-**config)`` rebuilds one and ``info(name)`` tells callers how to feed it (size multiple, value
-ranges, scale). Importing this package imports keras (the backend comes from
-``KERAS_BACKEND``), so the rest of the engine imports it lazily, only when a model-backed task
-runs.
+Each family file in this folder (found by scanning it; no import list) registers its builders
+with ``@register("name", ...)``; ``build(name, **config)`` rebuilds one and ``info(name)``
+tells callers how to feed it (size multiple, value ranges, scale). Importing this package
+imports keras (the backend comes from ``KERAS_BACKEND``), so the rest of the engine imports it
+lazily, only when a model-backed task runs.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -74,5 +76,13 @@ def info(arch: str) -> ArchInfo:
     return INFO[arch]
 
 
+def _import_families() -> None:
+    """Import every module of this folder (``_``-prefixed ones excepted): each family file
+    registers its builders on import, so a new architecture is one new file here."""
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
 # The family modules register themselves on import; they need ``register`` defined above.
-from engine.models import cyclegan, dcgan, deblur_unet, deblurgan, srgan, vgg  # noqa: E402, F401
+_import_families()

@@ -1,3 +1,1 @@
-"""User-facing tasks. Importing this package registers every built-in task."""
-
-from engine.tasks import deblur, painting, resize, sample, sharpen, style, upscale  # noqa: F401
+"""User-facing tasks, one file each; ``registry`` finds them by scanning this folder."""

@@ -1,7 +1,10 @@
-"""The task registry: each task registers itself with ``@register``; adding one is one file."""
+"""The task registry: each task registers itself with ``@register``; adding one is one file
+in ``engine/tasks/`` (the folder is scanned on first use, no import list)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +85,7 @@ class Task(ABC):
 
 _TASKS: dict[str, type[Task]] = {}
 _INSTANCES: dict[str, Task] = {}
+_LOADED: list[bool] = []  # the folder has been scanned
 
 
 def register(cls: type[Task]) -> type[Task]:
@@ -93,7 +97,16 @@ def register(cls: type[Task]) -> type[Task]:
 
 
 def _load_builtin() -> None:
-    import engine.tasks  # noqa: F401  (importing the package registers the built-in tasks)
+    """Import every module of ``engine/tasks/`` (``_``-prefixed ones excepted): each task
+    file registers its task with ``@register``, so a new task is one new file there."""
+    if _LOADED:
+        return
+    import engine.tasks as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    _LOADED.append(True)
 
 
 def task_ids() -> list[str]:

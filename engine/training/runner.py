@@ -33,225 +33,34 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from engine import backend
 from engine.atomic import write_text_atomic
-from engine.errors import UsageError
 from engine.events import CancelToken, Progress, ProgressFn, no_progress
-from engine.training import distributed, presets
+from engine.training import distributed
+from engine.training.exports import check_export_names, export, init_generators
+from engine.training.request import TrainRequest
+from engine.training.run_config import (
+    CONFIG,
+    HISTORY,
+    SUMMARY,
+    RunConfig,
+    _check_request,
+    _make_dataset,
+    _prepare,
+)
 
-CONFIG = "config.json"
-HISTORY = "history.csv"
-SUMMARY = "summary.json"
+__all__ = [
+    "CONFIG", "HISTORY", "SUMMARY", "History", "RunConfig", "TrainRequest",
+    "check_export_names", "_make_dataset", "export", "init_generators", "step_rng", "train",
+]
+
 VALIDATION_SEED = 1234  # one validation set for every seed, so runs compare
-DCGAN_SIZES = {"dcgan64": 64, "dcgan28": 28}
-
-
-@dataclass
-class Request:
-    """What the caller asked for; ``None`` means "the preset's value" (or the saved one).
-
-    ``options`` may hold strings (from ``--set``) or typed values; see ``presets.DEFAULTS``.
-    """
-
-    kind: str
-    out: Path
-    data: Path | None = None
-    data_b: Path | None = None
-    steps: int | None = None
-    epochs: float | None = None
-    batch: int | None = None
-    crop: int | None = None
-    preset: str | None = None
-    resume: bool = False
-    export: str | None = None
-    seed: int | None = None
-    options: dict = field(default_factory=dict)
-    sample_every: int | None = None
-    checkpoint_every: int | None = None
-    init_from: str | None = None
-
-
-@dataclass
-class RunConfig:
-    """``config.json``: a run's resolved settings."""
-
-    kind: str
-    data: str
-    data_b: str | None
-    preset: str
-    steps: int
-    batch: int
-    crop: int
-    seed: int
-    sample_every: int
-    checkpoint_every: int
-    options: dict
-    epochs: float | None = None
-    mixed_precision: bool = False
-    backend: str = ""
-    init_from: str | None = None
-    version: int = 1
-
-    def save(self, out: Path) -> None:
-        write_text_atomic(out / CONFIG, json.dumps(asdict(self), indent=2))
-
-    @classmethod
-    def load(cls, out: Path) -> RunConfig:
-        data = json.loads((out / CONFIG).read_text(encoding="utf-8"))
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
-
-
-# --- configuration ---------------------------------------------------------------------------
-
-
-def _positive(name: str, value) -> None:
-    if value is not None and (not isinstance(value, (int, float)) or value <= 0):
-        raise UsageError(f"{name} must be a positive number, got {value!r}.")
-
-
-def _check_request(req: Request) -> None:
-    presets.check_kind(req.kind)
-    for name in ("steps", "epochs", "batch", "crop", "sample_every", "checkpoint_every"):
-        _positive(name, getattr(req, name))
-    if req.steps is not None and req.epochs is not None:
-        raise UsageError("Give either steps or epochs, not both.")
-
-
-def _dataset_size(dataset) -> int:
-    info = dataset.describe()
-    return int(info.get("pairs") or max(info.get("images", 0), info.get("images_b", 0)) or 1)
-
-
-def _steps_for(req: Request, preset: presets.Preset, batch: int, dataset) -> int:
-    if req.steps is not None:
-        return int(req.steps)
-    if req.epochs is not None:
-        return max(1, math.ceil(req.epochs * _dataset_size(dataset) / batch))
-    return preset.steps
-
-
-def _crop_for(kind: str, requested: int | None, preset: presets.Preset, options: dict) -> int:
-    if kind != "dcgan":
-        return int(requested or preset.crop)
-    size = DCGAN_SIZES.get(options["arch"])
-    if size is None:
-        raise UsageError(f"arch must be one of {', '.join(DCGAN_SIZES)}, got "
-                         f"{options['arch']!r}.")
-    if requested and requested != size:
-        raise UsageError(f"{options['arch']} makes {size}x{size} images; use --crop {size}.")
-    return size
-
-
-def _mixed(choice) -> bool:
-    """``auto``: as inference decides (a GPU is present; ``PHOTOGAN_MIXED_PRECISION``)."""
-    if choice == "auto":
-        from engine.store.loader import use_mixed_precision
-
-        return use_mixed_precision()
-    return bool(choice)
-
-
-def _resolve(cls, options: dict, crop: int) -> dict:
-    try:
-        return cls.resolve(options, crop)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _new_config(req: Request, dataset):
-    """A new run's config (and its dataset, which decides steps for ``epochs``)."""
-    from engine.training import trainers
-
-    if req.data is None:
-        raise UsageError(f"Training {req.kind} needs a data folder (--data).")
-    name = req.preset or "quick"
-    preset = presets.preset(req.kind, name)
-    options = presets.resolve_options(req.kind, name, presets.parse_options(req.kind,
-                                                                            req.options))
-    crop = _crop_for(req.kind, req.crop, preset, options)
-    batch = int(req.batch or preset.batch)
-    seed = int(req.seed or 0)
-    options = _resolve(trainers.get(req.kind), options, crop)
-    if dataset is None:
-        dataset = _make_dataset(req.kind, req.data, req.data_b, crop, seed, options)
-    config = RunConfig(
-        kind=req.kind, data=str(req.data), data_b=str(req.data_b) if req.data_b else None,
-        preset=name, steps=_steps_for(req, preset, batch, dataset), batch=batch, crop=crop,
-        seed=seed, sample_every=int(req.sample_every or preset.sample_every),
-        checkpoint_every=int(req.checkpoint_every or preset.checkpoint_every),
-        options=options, epochs=req.epochs, mixed_precision=_mixed(options["mixed_precision"]),
-        backend=backend.backend_name(), init_from=req.init_from or None,
-    )
-    return config, dataset
-
-
-def _resumed_config(req: Request, out: Path, dataset):
-    """The saved config with the changes a resume allows; ``UsageError`` for others."""
-    config = RunConfig.load(out)
-    if config.kind != req.kind:
-        raise UsageError(f"{out} holds a {config.kind} run, not {req.kind}.")
-    given = presets.parse_options(config.kind, req.options)
-    changed = [f"{k}={v!r} (saved {config.options.get(k)!r})" for k, v in given.items()
-               if config.options.get(k) != v]
-    changed += [f"{k}={getattr(req, k)!r} (saved {getattr(config, k)!r})"
-                for k in ("batch", "crop", "init_from")
-                if getattr(req, k) not in (None, getattr(config, k))]
-    if changed:
-        raise UsageError(f"--resume continues {out} with its saved settings; these differ: "
-                         f"{', '.join(changed)}. Drop them, or start a new run folder.")
-    if req.data is not None:
-        config.data = str(req.data)
-    if req.data_b is not None:
-        config.data_b = str(req.data_b)
-    config.sample_every = int(req.sample_every or config.sample_every)
-    config.checkpoint_every = int(req.checkpoint_every or config.checkpoint_every)
-    if dataset is None:
-        dataset = _make_dataset(config.kind, config.data, config.data_b, config.crop,
-                                config.seed, config.options)
-    if req.steps is not None or req.epochs is not None:
-        config.steps = _steps_for(req, presets.preset(config.kind, config.preset),
-                                  config.batch, dataset)
-        config.epochs = req.epochs
-    return config, dataset
-
-
-def _make_dataset(kind: str, data, data_b, crop: int, seed: int, options: dict):
-    from engine.training.datasets import make_dataset
-    from engine.training.kit_dataset import KitDataset, is_kit
-
-    if kind == "deblur" and is_kit(data):  # a GPU kit (make gpu-kit): heavy mix on the device
-        return KitDataset(Path(data), crop=crop, seed=seed,
-                          plain_crops=options.get("plain_crops", 0.3))
-    return make_dataset(kind, Path(data), Path(data_b) if data_b else None, crop=crop,
-                        seed=seed, degradation=options.get("degradation", "realistic"),
-                        plain_crops=options.get("plain_crops", 0.0))
-
-
-def _prepare(req: Request, dataset) -> tuple[RunConfig, object]:
-    out = Path(req.out)
-    has_run = (out / CONFIG).is_file()
-    if req.resume and not has_run:
-        raise UsageError(f"There is no training run to resume in {out}.")
-    if not req.resume and has_run:
-        raise UsageError(f"{out} already holds a training run; add --resume to continue it "
-                         "or choose another output folder.")
-    distributed.barrier()  # every rank has looked before rank 0 writes
-    if has_run:
-        config, dataset = _resumed_config(req, out, dataset)
-    else:
-        config, dataset = _new_config(req, dataset)
-    if distributed.is_writer():
-        out.mkdir(parents=True, exist_ok=True)
-        config.save(out)
-    return config, dataset
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -496,12 +305,13 @@ class _Run:
         ))
 
 
-def train(req: Request, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+def train(req: TrainRequest, progress: ProgressFn = no_progress,
+          cancel: CancelToken | None = None,
           dataset=None) -> dict:
     """Run (or resume) a training run and return its summary.
 
     Args:
-        req: the request; see ``Request``.
+        req: the request; see ``TrainRequest``.
         progress: receives ``Progress(stage="steps", ...)`` after every step.
         cancel: checked before every step; a cancel saves ``checkpoints/last``.
         dataset: a ready dataset (tests); default ``datasets.make_dataset`` on the folders.
@@ -559,82 +369,4 @@ def _summary(run: _Run, status: str, exports: list[dict]) -> dict:
         "images_per_s": run.images_per_s(), "seconds": s["seconds"],
         "samples": s["samples"], "exports": exports, "backend": c.backend,
         "mixed_precision": c.mixed_precision, "preset": c.preset,
-    }
-
-
-# --- fine-tuning and export ------------------------------------------------------------------
-
-
-def init_generators(trainer, model_id: str) -> None:
-    """Start the run's generator(s) from a stored model: fine-tuning instead of training
-    from scratch. CycleGAN takes ``model_id`` (A -> B) and ``model_id-inverse`` (B -> A).
-
-    The model must have the run's architecture and size (``--set`` options); critics start
-    fresh. Called on a new run only: a resumed run restores its checkpoint instead.
-
-    Raises:
-        UsageError: no such model, or one of another task, architecture or size.
-        ModelError: its weights file is missing, corrupt or does not fit.
-    """
-    from engine.store import catalog
-    from engine.store.manifest import verify
-    from engine.store.weights import load_weights
-
-    for spec in trainer.exports():
-        manifest = catalog.get(f"{model_id}{spec.suffix}")
-        if manifest.task != spec.task:
-            raise UsageError(f"Model '{manifest.id}' is for task {manifest.task}; fine-tuning "
-                             f"a {spec.task} run needs a {spec.task} model.")
-        if manifest.arch != spec.arch or manifest.config != spec.config \
-                or not manifest.file.endswith(".npz"):
-            sets = " ".join(f"--set {k}={v}" for k, v in manifest.config.items())
-            raise UsageError(f"Model '{manifest.id}' ({manifest.arch}, {manifest.config}) does "
-                             f"not have this run's generator ({spec.arch}, {spec.config}). "
-                             f"Train with the model's size: {sets or 'its own options'}.")
-        verify(manifest)
-        load_weights(spec.model, manifest.weights_path)
-
-
-
-
-def check_export_names(kind: str, name: str) -> None:
-    """Refuse a taken or malformed export name before training, not after it."""
-    from engine.store import catalog
-    from engine.training import trainers
-
-    for suffix in trainers.get(kind).export_suffixes:
-        catalog.check_new_id(f"{name}{suffix}")
-
-
-def export(run: _Run, name: str) -> list[dict]:
-    """Put the run's generator(s) into the model store as ``name`` (+ suffixes).
-
-    Returns ``[{"id", "task"}]`` per stored model.
-
-    CycleGAN exports ``name`` (A -> B, task ``photo2monet``) and ``name-inverse`` (B -> A,
-    task ``monet2photo``); DCGAN exports to task ``sample``.
-    """
-    from engine.store import catalog
-    from engine.store.importers import add_model
-
-    specs = run.trainer.exports()
-    ids = [f"{name}{spec.suffix}" for spec in specs]
-    for model_id in ids:
-        catalog.check_new_id(model_id)
-    for spec, model_id in zip(specs, ids):
-        add_model(spec.model, spec.task, model_id, spec.arch, spec.config, source="trained",
-                  card={**_card(run), **spec.card}, title=f"{model_id} (trained)")
-    return [{"id": model_id, "task": spec.task} for spec, model_id in zip(specs, ids)]
-
-
-def _card(run: _Run) -> dict:
-    c, s, t = run.config, run.state, run.trainer
-    return {
-        "trained_on": {"data": c.data, "data_b": c.data_b},
-        "kind": c.kind, "preset": c.preset, "steps": s["step"], "batch": c.batch,
-        "crop": c.crop, "seed": c.seed, "seconds": round(s["seconds"], 1),
-        "final_losses": run.losses, "metric": f"{t.metric}: {t.metric_help}",
-        "val": s["val"], "val_first": s["val_first"], "backend": c.backend,
-        "mixed_precision": c.mixed_precision, "run": str(run.out), **t.card(),
-        **({"fine_tuned_from": c.init_from} if c.init_from else {}),
     }

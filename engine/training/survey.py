@@ -15,7 +15,9 @@ import numpy as np
 
 from engine.errors import UsageError
 from engine.imaging import color, io
-from engine.training import datasets, degrade, presets
+from engine.training import datasets, degrade, kinds, presets
+from engine.training import scan as scanning
+from engine.training.spec import ONE_FOLDER, TWO_FOLDERS
 
 THUMBS = 8  # example images listed per survey
 FEW_IMAGES = 20  # below this, the survey warns that the model will memorise its images
@@ -25,7 +27,7 @@ UPSCALE_FACTOR = 4
 
 def min_side(kind: str, crop: int) -> int:
     """The short side below which training skips an image (as ``make_dataset`` does)."""
-    return io.MIN_SIDE if kind == "dcgan" else min(64, int(crop))
+    return io.MIN_SIDE if kinds.get(kind).layout == ONE_FOLDER else min(64, int(crop))
 
 
 def survey(kind: str, data, data_b=None, crop: int | None = None,
@@ -48,13 +50,13 @@ def survey(kind: str, data, data_b=None, crop: int | None = None,
         (``(width, height)`` or ``None``) and ``thumbs`` (paths); ``pairs`` (paired mode);
         ``problems`` (one sentence per skipped file) and ``warnings``.
     """
-    presets.check_kind(kind)
+    layout = kinds.get(kind).layout
     crop = int(crop or presets.preset(kind, "quick").crop)
     try:
-        if kind == "cyclegan":
-            return _unpaired(data, data_b, crop, thumbs)
-        if kind == "dcgan":
-            return _single(data, crop, thumbs)
+        if layout == TWO_FOLDERS:
+            return _unpaired(kind, data, data_b, crop, thumbs)
+        if layout == ONE_FOLDER:
+            return _single(kind, data, crop, thumbs)
         return _one_folder(kind, data, crop, paired, thumbs)
     except UsageError as exc:
         return _result(kind, "", reason=str(exc))
@@ -85,7 +87,7 @@ def _folder(label: str, scan: datasets.FolderScan, thumbs: int) -> dict:
 def _need_folder(data, what: str) -> Path:
     if not data:
         raise UsageError(f"Choose the folder of {what} (Browse, or drop it here).")
-    return datasets._require_folder(data)
+    return scanning._require_folder(data)
 
 
 def _need_images(scan: datasets.FolderScan, label: str, side: int, needed: int = 1) -> None:
@@ -133,9 +135,9 @@ def _one_folder(kind: str, data, crop: int, paired: bool | None, thumbs: int) ->
 
 
 def _paired(kind: str, root: Path, folders, crop: int, thumbs: int) -> dict:
-    scale = UPSCALE_FACTOR if kind == "upscale" else 1
+    scale = kinds.get(kind).scale
     try:
-        pairs, problems = datasets._paired(folders, scale, crop, 1, io.DEFAULT_MAX_PIXELS)
+        pairs, problems = scanning._paired(folders, scale, crop, 1, io.DEFAULT_MAX_PIXELS)
     except UsageError as exc:
         return _result(kind, "paired", reason=str(exc), pairs=0)
     sharp = datasets.FolderScan(root, [b for _, b in pairs])
@@ -144,8 +146,8 @@ def _paired(kind: str, root: Path, folders, crop: int, thumbs: int) -> dict:
                    problems, pairs=len(pairs))
 
 
-def _unpaired(data, data_b, crop: int, thumbs: int) -> dict:
-    side = min_side("cyclegan", crop)
+def _unpaired(kind: str, data, data_b, crop: int, thumbs: int) -> dict:
+    side = min_side(kind, crop)
     scan_a = datasets.scan_folder(_need_folder(data, "photos (domain A)"), side, 0)
     scan_b = None
     if data_b:
@@ -160,19 +162,19 @@ def _unpaired(data, data_b, crop: int, thumbs: int) -> dict:
                              "style) as well.")
         _need_images(scan_b, "domain B", side)
     except UsageError as exc:
-        return _result("cyclegan", "unpaired", folders, problems, str(exc))
-    return _result("cyclegan", "unpaired", folders, problems)
+        return _result(kind, "unpaired", folders, problems, str(exc))
+    return _result(kind, "unpaired", folders, problems)
 
 
-def _single(data, crop: int, thumbs: int) -> dict:
-    side = min_side("dcgan", crop)
+def _single(kind: str, data, crop: int, thumbs: int) -> dict:
+    side = min_side(kind, crop)
     scan = datasets.scan_folder(_need_folder(data, "images"), side, 0)
     folder = _folder("Images", scan, thumbs)
     try:
         _need_images(scan, "the sampler", side)
     except _Unusable as exc:
-        return _result("dcgan", "single", [folder], scan.problems, str(exc))
-    return _result("dcgan", "single", [folder], scan.problems)
+        return _result(kind, "single", [folder], scan.problems, str(exc))
+    return _result(kind, "single", [folder], scan.problems)
 
 
 # --- the degradation preview ----------------------------------------------------------------
@@ -198,20 +200,19 @@ def degradation_preview(kind: str, path, seed: int = 0, side: int = PREVIEW_SIDE
     Raises:
         UsageError: another kind; ``ImageReadError``: the file cannot be read (a sentence).
     """
-    if kind not in ("deblur", "upscale"):
-        raise UsageError(f"Only deblur and upscale training degrade photos, not {kind}.")
+    spec = kinds.SPECS.get(kind)
+    if spec is None or not spec.degrade:
+        degrading = " and ".join(s.name for s in kinds.SPECS.values() if s.degrade)
+        raise UsageError(f"Only {degrading} training degrade photos, not {kind}.")
     pixels = io.read(Path(path)).pixels
     crop = _centre(pixels, side)
     rng = np.random.default_rng([int(seed), 7])
-    if kind == "deblur":
+    if spec.degrade == "blur":
         after = degrade.degrade_blur(crop, rng)
-        caption = (f"Example {seed + 1}: a blurred copy (camera shake, defocus, noise or "
-                   "JPEG) the model learns to turn back into the original.")
     else:
-        small = degrade.degrade_downscale(crop, rng, UPSCALE_FACTOR)
-        after = np.repeat(np.repeat(small, UPSCALE_FACTOR, 0), UPSCALE_FACTOR, 1)
-        caption = (f"Example {seed + 1}: a 4x smaller copy (shown enlarged) the model learns "
-                   "to upscale back to the original.")
+        small = degrade.degrade_downscale(crop, rng, spec.scale)
+        after = np.repeat(np.repeat(small, spec.scale, 0), spec.scale, 1)
+    caption = spec.preview_caption.format(n=seed + 1)
     return {"before": color.to_display(crop), "after": color.to_display(after),
             "caption": caption}
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 from engine import api
 from gui.background import call_in_pool
 from gui.controllers.wizard import WizardController, open_wizard
-from gui.training_worker import TrainingPlan, TrainingWorker
+from gui.training_worker import TrainingWorker
 from gui.views.confirm import confirm_quit
 from gui.worker import WorkerHost
 
@@ -72,7 +72,7 @@ class TrainingSession(QObject):
         super().__init__(parent)
         self.host = WorkerHost(self)
         self.worker: TrainingWorker | None = None
-        self.plan: TrainingPlan | None = None
+        self.plan: api.TrainRequest | None = None
         self.state = "idle"
         self.last = None
         self.summary: dict | None = None
@@ -84,7 +84,7 @@ class TrainingSession(QObject):
         """Whether a run is in progress (running, paused or stopping)."""
         return self.state in ACTIVE
 
-    def start(self, plan: TrainingPlan) -> bool:
+    def start(self, plan: api.TrainRequest) -> bool:
         """Start (or resume) ``plan``; ``False`` while another run is active."""
         if self.active or self.host.busy:
             return False
@@ -104,7 +104,7 @@ class TrainingSession(QObject):
         """Continue the stopped run from its checkpoint."""
         if self.plan is None or self.state != "stopped":
             return False
-        plan = TrainingPlan(kind=self.plan.kind, out=self.plan.out, resume=True)
+        plan = api.TrainRequest(kind=self.plan.kind, out=self.plan.out, resume=True)
         return self.start(plan)
 
     def pause(self) -> None:
@@ -123,7 +123,7 @@ class TrainingSession(QObject):
             self._set_state("stopping")
             self.worker.cancel()
 
-    def _saved_history(self, plan: TrainingPlan) -> list[dict]:
+    def _saved_history(self, plan: api.TrainRequest) -> list[dict]:
         try:
             rows = api.training_history(plan.out)
             step = (api.describe_training_run(plan.out) or {}).get("step", 0)

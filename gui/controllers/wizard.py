@@ -24,7 +24,6 @@ from gui.controllers.models import ModelEntry, card_html
 from gui.controllers.wizard_data import CHOICES, Choice, DataController
 from gui.controllers.wizard_settings import SettingsController, format_duration
 from gui.settings import GuiSettings
-from gui.training_worker import TrainingPlan
 from gui.views.wizard import GatedPage, Page, TrainingWizard
 from gui.views.wizard_data import DataPage, KindPage
 from gui.views.wizard_settings import SettingsPage
@@ -62,7 +61,7 @@ class WizardController(QObject):
         self.settings = SettingsController(wizard.page_of(Page.SETTINGS))
         self.settings.page.before_leaving = self._settings_fit
         self.choice: Choice | None = None
-        self.resume_plan: TrainingPlan | None = None
+        self.resume_plan: api.TrainRequest | None = None
         self.run_dir: Path | None = None
         self.unfinished: list[dict] = []
         self.exports: list[dict] = []
@@ -155,7 +154,7 @@ class WizardController(QObject):
         if row < 0:
             return
         run = self.unfinished[row]
-        self.resume_plan = TrainingPlan(kind=run["kind"], out=Path(run["run"]), resume=True)
+        self.resume_plan = api.TrainRequest(kind=run["kind"], out=Path(run["run"]), resume=True)
         self.wizard.skip_to_training = True
         self.kind_page.set_ready(True)
         self.wizard.next()
@@ -377,18 +376,15 @@ class WizardController(QObject):
         page.status.setText(f"Could not save '{name}': {message}")
 
 
-def _heading(plan: TrainingPlan) -> str:
+def _heading(plan: api.TrainRequest) -> str:
     if plan.resume:
         return f"Continuing the {plan.kind} run in {plan.out}"
-    folders = plan.data + (f" and {plan.data_b}" if plan.data_b else "")
+    folders = f"{plan.data}" + (f" and {plan.data_b}" if plan.data_b else "")
     return f"Training {plan.kind} on {folders}; run folder {plan.out}"
 
 
 def _grid_help(kind: str) -> str:
-    return {"deblur": "each row input | output | target",
-            "upscale": "each row input | output | target",
-            "cyclegan": "rows A | A→B | back to A, then B | B→A | back to B",
-            "dcgan": "new images from fixed random codes"}.get(kind, "")
+    return api.training_kind(kind).sample_heading if kind else ""
 
 
 def _free_name(base: str, kind: str) -> str:

@@ -45,26 +45,8 @@ class Choice:
         return f"{self.kind}:{self.paired}"
 
 
-CHOICES = (
-    Choice("deblur", False, "Deblur, from sharp photos",
-           "One folder of sharp photos; PhotoGAN blurs copies of them (camera shake, defocus, "
-           "noise, JPEG) and learns to undo it.", "Sharp photos"),
-    Choice("deblur", True, "Deblur, from real pairs",
-           "One folder with sub-folders A/ (blurred) and B/ (sharp) holding the same file "
-           "names.", "Pairs folder"),
-    Choice("upscale", False, "Upscale 4x, from sharp photos",
-           "One folder of detailed photos; PhotoGAN shrinks copies 4x and learns to enlarge "
-           "them again.", "Detailed photos"),
-    Choice("upscale", True, "Upscale 4x, from real pairs",
-           "One folder with sub-folders lr/ (small) and hr/ (4x larger) holding the same file "
-           "names.", "Pairs folder"),
-    Choice("cyclegan", None, "Photo ↔ painting",
-           "Two folders that need not match: photos in one, paintings (or any other look) in "
-           "the other.", "Photos (A)", "Paintings (B)"),
-    Choice("dcgan", None, "Sampler (new images)",
-           "One folder of similar images (faces, textures, products); the model learns to "
-           "invent new ones.", "Images"),
-)
+CHOICES = tuple(Choice(spec.name, c.paired, c.title, c.needs, c.folder_a, c.folder_b)
+                for spec in api.training_kinds() for c in spec.choices)
 
 
 class DataController(QObject):

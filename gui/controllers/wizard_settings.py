@@ -14,11 +14,8 @@ from PySide6.QtCore import QObject, Slot
 from engine import api
 from engine.errors import PhotoGANError, UsageError
 from gui.background import call_in_pool
-from gui.training_worker import TrainingPlan
 from gui.views.wizard_settings import PRESETS, SettingsPage
 
-WIDTH_OPTION = {"deblur": "ngf", "upscale": "width", "cyclegan": "ngf", "dcgan": "ngf"}
-BLOCKS_OPTION = {"deblur": "n_blocks", "upscale": "n_blocks", "cyclegan": "n_blocks"}
 PRESET_NOTES = {"quick": "to try it out", "standard": "a usable model",
                 "long": "best quality; overnight on a CPU"}
 SAMPLES_PER_RUN = 10  # the wizard writes samples and checkpoints at least this often
@@ -56,12 +53,13 @@ def parse_extra(text: str) -> dict[str, str]:
 
 
 class SettingsController(QObject):
-    """Fills the settings page for a kind and turns it into a ``TrainingPlan``."""
+    """Fills the settings page for a kind and turns it into an ``api.TrainRequest``."""
 
     def __init__(self, page: SettingsPage) -> None:
         super().__init__(page)
         self.page = page
         self.kind = ""
+        self.spec: api.KindSpec | None = None
         self.presets: dict[str, dict] = {}
         self.gpu = False
         self._loading = False
@@ -79,11 +77,12 @@ class SettingsController(QObject):
     def setup(self, kind: str) -> None:
         """Show the presets of ``kind`` (the quick one chosen) and the backends."""
         self.kind = kind
+        self.spec = api.training_kind(kind)
         self.presets = api.training_presets(kind)
         self._fill_backends()
         self.page.crop.setRange(1, 1024)  # the kind's limits are applied on every change
-        self.page.crop.setEnabled(kind != "dcgan")
-        self.page.blocks.setEnabled(kind in BLOCKS_OPTION)
+        self.page.crop.setEnabled(not self.spec.fixed_crop)
+        self.page.blocks.setEnabled(bool(self.spec.blocks_option))
         self.page.preset_buttons["quick"].setChecked(True)
         self._load_preset("quick")
         self._label_presets()
@@ -95,9 +94,9 @@ class SettingsController(QObject):
     def options(self) -> dict:
         """Trainer options from the advanced values (``UsageError`` for bad extras)."""
         p = self.page
-        options = {"lr": p.lr.value(), WIDTH_OPTION[self.kind]: p.width.value()}
-        if self.kind in BLOCKS_OPTION:
-            options[BLOCKS_OPTION[self.kind]] = p.blocks.value()
+        options = {"lr": p.lr.value(), self.spec.width_option: p.width.value()}
+        if self.spec.blocks_option:
+            options[self.spec.blocks_option] = p.blocks.value()
         return {**options, **parse_extra(p.extra.text())}
 
     def check(self) -> str:
@@ -112,17 +111,17 @@ class SettingsController(QObject):
         return ""
 
     def _crop(self) -> int | None:
-        return self.page.crop.value() if self.kind != "dcgan" else None
+        return None if self.spec.fixed_crop else self.page.crop.value()
 
-    def plan(self, data: str, data_b: str | None, out: Path) -> TrainingPlan:
+    def plan(self, data: str, data_b: str | None, out: Path) -> api.TrainRequest:
         """The run these settings describe, in the run folder ``out``."""
         p, steps = self.page, self.page.steps.value()
         preset = self.presets[self.preset()]
         cadence = self._cadence(self.preset(), steps)
-        return TrainingPlan(
+        return api.TrainRequest(
             kind=self.kind, out=out, data=data, data_b=data_b, preset=self.preset(),
             steps=steps, batch=p.batch.value(),
-            crop=p.crop.value() if self.kind != "dcgan" else None, options=self.options(),
+            crop=self._crop(), options=self.options(),
             backend=p.backend.currentData() or "",
             sample_every=cadence, checkpoint_every=min(preset["checkpoint_every"], cadence))
 
@@ -153,9 +152,9 @@ class SettingsController(QObject):
         p.batch.setValue(preset["batch"])
         p.crop.setValue(preset["crop"])
         p.lr.setValue(options["lr"])
-        p.width.setValue(options[WIDTH_OPTION[self.kind]])
-        if self.kind in BLOCKS_OPTION:
-            p.blocks.setValue(options[BLOCKS_OPTION[self.kind]])
+        p.width.setValue(options[self.spec.width_option])
+        if self.spec.blocks_option:
+            p.blocks.setValue(options[self.spec.blocks_option])
         self._loading = False
         self._on_changed()
 
@@ -198,7 +197,7 @@ class SettingsController(QObject):
             self._loading = False
 
     def _estimate(self, preset: str, steps=None, batch=None, crop=None, options=None) -> float:
-        crop = crop if self.kind != "dcgan" else None
+        crop = None if self.spec.fixed_crop else crop
         steps = steps or self.presets[preset]["steps"]
         return api.estimate_training_seconds(self.kind, preset, steps, batch, crop, options,
                                              gpu=self.gpu,

@@ -39,8 +39,9 @@ def distributed_run(ray_cluster, data, tmp_path_factory):
     # The driver only checks the user's choice of backend; the workers always run torch.
     patch.setattr("engine.backend.backend_name", lambda: "torch")
     try:
-        summary = api.train("dcgan", data, out, steps=STEPS, batch=BATCH, options=OPTIONS,
-                            export="dist-dcgan", sample_every=STEPS, progress=events.append,
+        request = api.TrainRequest("dcgan", out, data, steps=STEPS, batch=BATCH,
+                                   options=OPTIONS, export="dist-dcgan", sample_every=STEPS)
+        summary = api.train(request, progress=events.append,
                             cluster=api.ClusterSettings(workers=2))
     finally:
         patch.undo()

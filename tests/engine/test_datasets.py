@@ -11,7 +11,7 @@ from PIL import Image
 
 from engine.errors import UsageError
 from engine.imaging.resample import resize_to
-from engine.training import datasets
+from engine.training import crops, datasets
 from engine.training.datasets import ImageCache, make_dataset, match_pairs, scan_folder
 
 
@@ -215,7 +215,7 @@ def test_synthetic_crops_prefer_the_detailed_part_of_a_photo(tmp_path, monkeypat
     _save(tmp_path / "wall" / "w.png", photo)
 
     def detailed_share(tries: int) -> float:
-        monkeypatch.setattr(datasets, "TEXTURE_TRIES", tries)
+        monkeypatch.setattr(crops, "TEXTURE_TRIES", tries)
         dataset = make_dataset(kind, tmp_path / "wall", crop=32, min_count=1)
         targets = dataset.sample(np.random.default_rng(0), 48)["target"]
         return float(np.mean([datasets.texture(np.round(t * 255)) >= datasets.TEXTURE_MIN

@@ -14,7 +14,7 @@ import pytest
 
 from engine.errors import UsageError
 from engine.events import CancelToken
-from engine.training.runner import Request, train
+from engine.training.runner import TrainRequest, train
 
 # Toy sizes: every model a few thousand parameters, crops of 16 (64 for DCGAN's fixed size).
 TINY = {
@@ -59,11 +59,11 @@ class FakeDataset:
         return {"kind": self.kind, "images": 6}
 
 
-def tiny_request(kind: str, out: Path, **changes) -> Request:
+def tiny_request(kind: str, out: Path, **changes) -> TrainRequest:
     crop, options = TINY[kind]
     fields = {"data": Path("unused"), "steps": 6, "batch": 2, "crop": crop,
               "options": dict(options), "sample_every": 2, "checkpoint_every": 4, **changes}
-    return Request(kind, out, **fields)
+    return TrainRequest(kind, out, **fields)
 
 
 def run_tiny(kind: str, out: Path, cancel_at: int | None = None, **changes) -> dict:

@@ -184,7 +184,7 @@ def test_presets_are_described_with_their_full_options():
     found = api.training_presets("upscale")
     assert set(found) == {"quick", "standard", "long"}
     assert found["standard"]["options"]["width"] == 48
-    assert found["quick"]["options"]["lr"] == presets.DEFAULTS["upscale"]["lr"]
+    assert found["quick"]["options"]["lr"] == presets.option_defaults("upscale")["lr"]
 
 
 def test_backend_selection_refuses_what_cannot_work(monkeypatch):

@@ -19,10 +19,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from engine.training.presets import check_kind
+from engine.training import kinds
 
-# kind -> module under engine.training.trainers (imported on first use: it imports keras)
-MODULES = {"deblur": "deblur", "upscale": "srgan", "cyclegan": "cyclegan", "dcgan": "dcgan"}
 TRAINERS: dict[str, type[Trainer]] = {}
 
 
@@ -33,10 +31,10 @@ def register(cls: type[Trainer]) -> type[Trainer]:
 
 
 def get(kind: str) -> type[Trainer]:
-    """The trainer class of ``kind`` (importing its module)."""
-    check_kind(kind)
+    """The trainer class of ``kind`` (importing the module its spec names: it imports keras)."""
+    spec = kinds.get(kind)
     if kind not in TRAINERS:
-        importlib.import_module(f"{__name__}.{MODULES[kind]}")
+        importlib.import_module(spec.trainer)
     return TRAINERS[kind]
 
 
@@ -45,7 +43,7 @@ class Setup:
     """What a trainer is built from.
 
     Attributes:
-        options: resolved options (``presets.DEFAULTS`` keys, resolved choices included).
+        options: resolved options (the kind's ``defaults`` keys, resolved choices included).
         steps: total training steps (sets the learning-rate schedules).
         batch: images per step.
         crop: training crop side.
