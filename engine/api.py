@@ -14,7 +14,7 @@ import numpy as np
 from engine import backend, batch
 from engine.batch import BatchResult, PlanItem, RunSettings
 from engine.cluster.settings import ClusterSettings, require_ray
-from engine.errors import UsageError, WeightsMissingError
+from engine.errors import HINT_IMPORT_MODEL, UsageError, WeightsMissingError
 from engine.events import CancelToken, ItemResult, ProgressFn, no_progress
 from engine.imaging import color, io
 from engine.tasks.registry import RunContext, all_tasks, get_task
@@ -114,7 +114,7 @@ def generate(
 def _require_weights(task_id: str, options: dict) -> None:
     problem = get_task(task_id).weights_status(options)
     if problem:
-        raise WeightsMissingError(problem)
+        raise WeightsMissingError(problem, hint=HINT_IMPORT_MODEL, task=task_id)
 
 
 def process_array(
@@ -252,7 +252,7 @@ def train(
         export: put the trained generator(s) into the model store under this name at the end.
         seed: seeds model initialisation and every step's randomness.
         options: trainer options by name (``--set``), e.g. ``{"ngf": 32, "lr": 2e-4}``.
-        progress: receives ``Progress(stage="steps", ...)`` with ``data``: ``losses``,
+        progress: receives ``TrainStep`` events with ``losses``,
             ``images_per_s``, ``eta_s``, ``seconds`` (training time so far), ``samples`` (the
             latest grid), ``val`` (this step's validation metric, or ``None``), ``metric`` (its
             name), ``lr`` and ``run``.

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import UsageError
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.errors import HINT_EVAL_COUNT, HINT_EVAL_DATA, HINT_IMPORT_MODEL, UsageError
+from engine.events import CancelToken, EvalProgress, ProgressFn, no_progress
 from engine.imaging import color
 from engine.imaging.resample import resize_to
 
@@ -163,8 +163,9 @@ def list_split(root: Path, split: str, classes: list[str] | None = None
     """
     folder = Path(root) / split
     if not folder.is_dir():
-        raise UsageError(f"{folder} does not exist; --data needs train/<label>/ and "
-                         "test/<label>/ folders of images (as Fashion-MNIST is laid out).")
+        raise UsageError(f"{folder} does not exist; the data folder needs train/<label>/ and "
+                         "test/<label>/ folders of images (as Fashion-MNIST is laid out).",
+                         hint=HINT_EVAL_DATA)
     if classes is None:
         classes = sorted((d.name for d in folder.iterdir() if d.is_dir()), key=_class_key)
     paths, labels = [], []
@@ -217,8 +218,8 @@ def load_images(paths: list[Path], progress: ProgressFn = no_progress,
             cancel.check()
             chunk = paths[start:start + LOAD_CHUNK]
             out[start:start + len(chunk)] = list(pool.map(_load_one, chunk))
-            progress(Progress("eval", start + len(chunk), len(paths),
-                              f"reading {Path(chunk[0]).parent.parent.name} images"))
+            progress(EvalProgress(done=start + len(chunk), total=len(paths),
+                                  message=f"reading {Path(chunk[0]).parent.parent.name} images"))
     return out
 
 
@@ -302,8 +303,8 @@ def _callback(keras, epochs: int, progress: ProgressFn, cancel: CancelToken):
 
         def on_epoch_end(self, epoch, logs=None):
             accuracy = (logs or {}).get("accuracy", 0.0)
-            progress(Progress("eval", epoch + 1, epochs,
-                              f"training classifier (train accuracy {accuracy:.3f})"))
+            progress(EvalProgress(done=epoch + 1, total=epochs,
+                                  message=f"training classifier (train accuracy {accuracy:.3f})"))
 
     return Report()
 
@@ -488,7 +489,8 @@ def evaluate_sample(data: Path, model: str = "", count: int = DEFAULT_COUNT, see
     from engine.store.loader import load_model
 
     if count < 2:
-        raise UsageError(f"--count must be at least 2, received {count}.")
+        raise UsageError(f"The image count must be at least 2, received {count}.",
+                         hint=HINT_EVAL_COUNT)
     manifest = _manifest(model)
     cancel = cancel or CancelToken()
     clf, classes, info = get_classifier(Path(data), config, progress, cancel)
@@ -525,5 +527,6 @@ def _manifest(model: str):
 
     manifest = catalog.find("sample", model)
     if manifest is None:
-        raise UsageError(get_task("sample").weights_status())
+        raise UsageError(get_task("sample").weights_status(), hint=HINT_IMPORT_MODEL,
+                         task="sample")
     return manifest

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 
 from engine import __version__, logs
+from engine.cli.hints import explain
 from engine.errors import Cancelled, PhotoGANError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_INPUT, EXIT_CANCELLED = 0, 1, 2, 3, 130
@@ -88,7 +89,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _report(exc: BaseException, debug: bool, head: str = "photogan: error: ") -> None:
     if debug:
         traceback.print_exception(exc)
-    sys.stderr.write(f"{head}{exc}\n")
+    sys.stderr.write(f"{head}{explain(exc)}\n")
 
 
 def _internal_error(exc: Exception, args: argparse.Namespace) -> int:

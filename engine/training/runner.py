@@ -43,8 +43,8 @@ import numpy as np
 
 from engine import backend
 from engine.atomic import write_text_atomic
-from engine.errors import UsageError
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.errors import HINT_CROP, HINT_DATA, HINT_MODEL_OPTIONS, HINT_RESUME, UsageError
+from engine.events import CancelToken, ProgressFn, TrainStep, no_progress
 from engine.training import distributed, presets
 
 CONFIG = "config.json"
@@ -146,7 +146,8 @@ def _crop_for(kind: str, requested: int | None, preset: presets.Preset, options:
         raise UsageError(f"arch must be one of {', '.join(DCGAN_SIZES)}, got "
                          f"{options['arch']!r}.")
     if requested and requested != size:
-        raise UsageError(f"{options['arch']} makes {size}x{size} images; use --crop {size}.")
+        raise UsageError(f"{options['arch']} makes {size}x{size} images; train on "
+                         f"{size}-pixel crops.", hint=HINT_CROP, size=size)
     return size
 
 
@@ -171,7 +172,7 @@ def _new_config(req: Request, dataset):
     from engine.training import trainers
 
     if req.data is None:
-        raise UsageError(f"Training {req.kind} needs a data folder (--data).")
+        raise UsageError(f"Training {req.kind} needs a data folder.", hint=HINT_DATA)
     name = req.preset or "quick"
     preset = presets.preset(req.kind, name)
     options = presets.resolve_options(req.kind, name, presets.parse_options(req.kind,
@@ -205,7 +206,7 @@ def _resumed_config(req: Request, out: Path, dataset):
                 for k in ("batch", "crop", "init_from")
                 if getattr(req, k) not in (None, getattr(config, k))]
     if changed:
-        raise UsageError(f"--resume continues {out} with its saved settings; these differ: "
+        raise UsageError(f"Resuming continues {out} with its saved settings; these differ: "
                          f"{', '.join(changed)}. Drop them, or start a new run folder.")
     if req.data is not None:
         config.data = str(req.data)
@@ -241,8 +242,7 @@ def _prepare(req: Request, dataset) -> tuple[RunConfig, object]:
     if req.resume and not has_run:
         raise UsageError(f"There is no training run to resume in {out}.")
     if not req.resume and has_run:
-        raise UsageError(f"{out} already holds a training run; add --resume to continue it "
-                         "or choose another output folder.")
+        raise UsageError(f"{out} already holds a training run.", hint=HINT_RESUME)
     distributed.barrier()  # every rank has looked before rank 0 writes
     if has_run:
         config, dataset = _resumed_config(req, out, dataset)
@@ -484,15 +484,11 @@ class _Run:
         total = c.steps
         eta = (total - step) * self.clock.per_step() + self.costs.remaining(
             step, total, c.sample_every, c.checkpoint_every)
-        shown = " ".join(f"{k}={v:.4g}" for k, v in self.losses.items())
-        if metric is not None:
-            shown += f" {self.trainer.metric}={metric:.4g}"
-        self.progress(Progress(
-            stage="steps", done=step, total=total, message=shown,
-            data={"losses": dict(self.losses), "images_per_s": self.images_per_s(),
-                  "eta_s": eta, "samples": self.state["samples"], "val": metric,
-                  "lr": self.trainer.lr(), "run": str(self.out),
-                  "seconds": self.state["seconds"], "metric": self.trainer.metric},
+        self.progress(TrainStep(
+            done=step, total=total, losses=dict(self.losses),
+            images_per_s=self.images_per_s(), eta_s=eta, samples=self.state["samples"],
+            val=metric, lr=self.trainer.lr(), run=str(self.out),
+            seconds=self.state["seconds"], metric=self.trainer.metric,
         ))
 
 
@@ -502,7 +498,7 @@ def train(req: Request, progress: ProgressFn = no_progress, cancel: CancelToken 
 
     Args:
         req: the request; see ``Request``.
-        progress: receives ``Progress(stage="steps", ...)`` after every step.
+        progress: receives a ``TrainStep`` event after every step.
         cancel: checked before every step; a cancel saves ``checkpoints/last``.
         dataset: a ready dataset (tests); default ``datasets.make_dataset`` on the folders.
 
@@ -587,10 +583,11 @@ def init_generators(trainer, model_id: str) -> None:
                              f"a {spec.task} run needs a {spec.task} model.")
         if manifest.arch != spec.arch or manifest.config != spec.config \
                 or not manifest.file.endswith(".npz"):
-            sets = " ".join(f"--set {k}={v}" for k, v in manifest.config.items())
+            sets = " ".join(f"{k}={v}" for k, v in manifest.config.items())
             raise UsageError(f"Model '{manifest.id}' ({manifest.arch}, {manifest.config}) does "
                              f"not have this run's generator ({spec.arch}, {spec.config}). "
-                             f"Train with the model's size: {sets or 'its own options'}.")
+                             f"Train with the model's size: {sets or 'its own options'}.",
+                             hint=HINT_MODEL_OPTIONS, options=dict(manifest.config))
         verify(manifest)
         load_weights(spec.model, manifest.weights_path)
 
