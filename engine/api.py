@@ -29,7 +29,7 @@ from engine.door.models import (
 )
 from engine.door.showcase import side_by_side
 from engine.door.tasks import ParamInfo, TaskInfo, describe_task, describe_tasks
-from engine.errors import UsageError, WeightsMissingError
+from engine.errors import HINT_IMPORT_MODEL, UsageError, WeightsMissingError
 from engine.evaluation.bench import BenchReport, BenchRow, parse_size, parse_tasks, run_bench
 from engine.evaluation.eval import EvalRow, evaluate
 from engine.evaluation.eval_sample import COVERAGE_MIN as SAMPLE_COVERAGE_MIN
@@ -161,7 +161,7 @@ def generate(
 def _require_weights(task_id: str, options: dict) -> None:
     problem = get_task(task_id).weights_status(options)
     if problem:
-        raise WeightsMissingError(problem)
+        raise WeightsMissingError(problem, hint=HINT_IMPORT_MODEL, task=task_id)
 
 
 def process_array(
@@ -225,7 +225,7 @@ def train(
     Args:
         request: the run (``TrainRequest``: kind, folders, run folder, length, preset,
             options, resume, export, seed, ...); its ``backend``, when set, is selected first.
-        progress: receives ``Progress(stage="steps", ...)`` with ``data``: ``losses``,
+        progress: receives ``TrainStep`` events with ``losses``,
             ``images_per_s``, ``eta_s``, ``seconds`` (training time so far), ``samples`` (the
             latest grid), ``val`` (this step's validation metric, or ``None``), ``metric`` (its
             name), ``lr`` and ``run``.

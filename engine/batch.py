@@ -14,8 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine import logs
-from engine.errors import Cancelled, PhotoGANError, UsageError
-from engine.events import CancelToken, ItemResult, Progress, ProgressFn, no_progress
+from engine.errors import (
+    HINT_OVERWRITE,
+    HINT_RECURSIVE,
+    HINT_TILE_SIZE,
+    Cancelled,
+    PhotoGANError,
+    UsageError,
+)
+from engine.events import (
+    CancelToken,
+    ItemFinished,
+    ItemResult,
+    ItemStarted,
+    ProgressFn,
+    no_progress,
+)
 from engine.imaging import io
 from engine.tasks.registry import RunContext, Task
 
@@ -66,12 +80,14 @@ class RunSettings:
 
 @dataclass
 class PlanItem:
-    """One input and where its output goes; ``problem`` is set when it cannot run at all."""
+    """One input and where its output goes; ``problem`` is set when it cannot run at all,
+    ``skip`` when it need not; ``hint`` is the ``engine.errors`` hint key for either."""
 
     input: Path
     output: Path | None
     problem: str = ""
     skip: str = ""
+    hint: str = ""
 
 
 @dataclass
@@ -167,13 +183,14 @@ def plan(inputs: Iterable[Path | str], task: Task, settings: RunSettings) -> lis
         taken.add(out)
         item = PlanItem(source, out)
         item.problem = _precheck(source)
+        item.hint = HINT_RECURSIVE if item.problem and source.is_dir() else ""
         if not item.problem and Path(os.path.abspath(out)) in input_keys:
             item.problem = (
                 f"{source.name}: its output {out.name} would overwrite an input file; "
                 "choose another output folder."
             )
         elif not item.problem and out.exists() and not settings.overwrite:
-            item.skip = f"{out.name} already exists; use --overwrite to replace it."
+            item.skip, item.hint = f"{out.name} already exists.", HINT_OVERWRITE
         items.append(item)
     return items
 
@@ -194,7 +211,7 @@ def _precheck(source: Path) -> str:
     if not source.exists():
         return f"{source}: no such file or folder; check the path."
     if source.is_dir():
-        return f"{source.name}: is a folder, not an image; pass --recursive to process folders."
+        return f"{source.name}: is a folder, not an image."
     if source.suffix.lower() in KNOWN_UNSUPPORTED or not io.is_image_path(source):
         return (
             f"{source.name}: the {source.suffix or 'extension-less'} format is not supported; "
@@ -211,8 +228,8 @@ def run(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
 ) -> BatchResult:
-    """Process planned items in order. Emits ``Progress(stage="batch")`` events whose ``data``
-    holds ``event`` (``start`` or ``done``) and, for ``done``, the ``ItemResult``."""
+    """Process planned items in order. Emits ``ItemStarted`` and ``ItemFinished`` (with the
+    ``ItemResult``) per item, and the task's own events in between."""
     cancel = cancel or CancelToken()
     batch = BatchResult()
     started = time.perf_counter()
@@ -222,13 +239,13 @@ def run(
             batch.cancelled = True
             break
         name = item.input.name
-        progress(Progress("batch", index, total, name, index, {"event": "start"}))
+        progress(ItemStarted(done=index, total=total, item=index, name=name))
         result = _run_item(item, task, options, settings, progress, cancel, index)
         batch.results.append(result)
         if result.status == "cancelled":
             batch.cancelled = True
-        progress(Progress("batch", index + 1, total, name, index,
-                          {"event": "done", "result": result}))
+        progress(ItemFinished(done=index + 1, total=total, item=index, name=name,
+                              result=result))
         if batch.cancelled:
             break
     batch.seconds = time.perf_counter() - started
@@ -245,12 +262,12 @@ def _run_item(
     index: int,
 ) -> ItemResult:
     if item.problem:
-        return ItemResult(item.input, None, "failed", item.problem)
+        return ItemResult(item.input, None, "failed", item.problem, hint=item.hint)
     if item.skip:
-        return ItemResult(item.input, item.output, "skipped", item.skip)
+        return ItemResult(item.input, item.output, "skipped", item.skip, hint=item.hint)
     started = time.perf_counter()
     ctx = RunContext(progress, cancel, settings.tile, settings.device, index)
-    details = ""
+    details = hint = ""
     try:
         image = io.read(item.input, settings.max_pixels)
         cancel.check()
@@ -262,17 +279,15 @@ def _run_item(
     except Cancelled:
         status, error = "cancelled", f"{item.input.name}: cancelled; no output was written."
     except PhotoGANError as exc:
-        status, error = "failed", _name_file(str(exc), item.input)
+        status, error, hint = "failed", _name_file(str(exc), item.input), exc.hint
     except MemoryError:
-        status, error = "failed", (
-            f"{item.input.name}: ran out of memory; try a smaller --tile or close other programs."
-        )
+        status, error, hint = "failed", f"{item.input.name}: ran out of memory.", HINT_TILE_SIZE
     except Exception as exc:  # a bug must not stop the batch; the message says what to do
         status, error = "failed", _internal_error(exc, item.input, task.id)
         details = "".join(traceback.format_exception(exc))
     seconds = time.perf_counter() - started
     output = item.output if status == "done" else None
-    return ItemResult(item.input, output, status, error, seconds, details)
+    return ItemResult(item.input, output, status, error, seconds, details, hint)
 
 
 def _internal_error(exc: Exception, source: Path, task_id: str) -> str:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import backend
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.events import CancelToken, ProgressFn, TileProgress, no_progress
 from engine.imaging import canvas_tiling, color
 from engine.imaging.tiling import halved_tile, is_out_of_memory
 
@@ -178,7 +178,7 @@ class _Report:
 
     def step(self, total: int) -> None:
         self.done += 1
-        self.progress(Progress(stage="tiles", done=self.done, total=total, item=self.item))
+        self.progress(TileProgress(done=self.done, total=total, item=self.item))
 
     def check(self) -> None:
         if self.cancel is not None:

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from engine.api import logs
 from engine.errors import PhotoGANError
+from gui.hints import explain
 
 _POOL: ThreadPoolExecutor | None = None
 _LIVE: set[Call] = set()
@@ -72,7 +73,7 @@ class Call(QObject):
         try:
             result = fn(*args)
         except PhotoGANError as exc:
-            self.error.emit(self.tag, str(exc))
+            self.error.emit(self.tag, explain(exc))
         except Exception as exc:  # shown to the user, never silently lost
             logs.record_exception(exc, f"internal error in background job {self.tag!r}")
             self.error.emit(self.tag, f"{type(exc).__name__}: {exc}")

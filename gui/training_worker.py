@@ -20,7 +20,7 @@ import time
 from PySide6.QtCore import Signal
 
 from engine import api
-from engine.events import Progress
+from engine.events import Event, TrainStep
 from gui.worker import Worker
 
 # Step reports are forwarded at most this often (plus any step that wrote samples, and the last).
@@ -106,12 +106,14 @@ class TrainingWorker(Worker):
         self.cancel_token.cancel()
         self.gate.resume()
 
-    def _report(self, event: Progress) -> None:
+    def _report(self, event: Event) -> None:
         """Forward step reports (rate-limited, never dropping sample steps), then wait here
-        while paused."""
+        while paused. Events other than ``TrainStep`` are forwarded as they come."""
         now = time.monotonic()
-        important = event.data.get("val") is not None or event.done >= event.total
-        if important or event.done == 0 or now - self._last_emit >= _MIN_INTERVAL_S:
+        if not isinstance(event, TrainStep):
+            self.progress.emit(event)
+        elif (event.validated or event.done == 0 or event.done >= event.total
+              or now - self._last_emit >= _MIN_INTERVAL_S):
             self._last_emit = now
             self.progress.emit(event)
         self.gate.wait(self.cancel_token)

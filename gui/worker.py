@@ -1,8 +1,9 @@
 """The one worker: runs an engine job in a ``QThread`` and reports through typed signals.
 
 A *job* is a plain callable ``job(progress, cancel) -> result`` built in ``gui.jobs``; it calls
-the engine API and never touches widgets. The worker turns the engine's ``Progress`` events into
-signals (queued to the UI thread by Qt), ``failed`` carries a user-facing sentence, and
+the engine API and never touches widgets. The worker turns the engine's typed events into
+signals (queued to the UI thread by Qt), dispatching on their type; ``failed`` carries a
+user-facing sentence (with the app's wording of the error's hint, ``gui.hints``), and
 ``finished`` always fires last, whatever happened. Cancelling only sets the engine
 ``CancelToken``; the engine stops at its next check and discards partial output.
 """
@@ -18,9 +19,10 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from engine import api
 from engine.api import logs
 from engine.errors import Cancelled, PhotoGANError
-from engine.events import Progress
+from engine.events import BatchProgress, Event, ItemFinished, ProgressEvent
+from gui.hints import explain
 
-Job = Callable[[Callable[[Progress], None], api.CancelToken], Any]
+Job = Callable[[Callable[[Event], None], api.CancelToken], Any]
 
 # Per-item progress (tiles, iterations) is forwarded at most this often, plus first and last.
 _MIN_INTERVAL_S = 0.05
@@ -31,7 +33,8 @@ class Worker(QObject):
 
     Signals:
         started(): the job began.
-        progress(object): an engine ``Progress`` event (per-item events are rate-limited).
+        progress(object): an ``engine.events`` event (per-item progress is rate-limited;
+            batch edges and notices always come through).
         item_done(int, object): batch item index and its ``ItemResult``.
         failed(str): the job raised; the sentence to show the user.
         finished(object): always last; the job's return value, or ``None`` after a failure
@@ -70,7 +73,7 @@ class Worker(QObject):
         except Cancelled:
             result = None
         except PhotoGANError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(explain(exc))
         except MemoryError:
             self.failed.emit("Ran out of memory; try a smaller tile size or close other programs.")
         except Exception as exc:  # a bug must reach the user as a sentence, not kill the thread
@@ -78,13 +81,12 @@ class Worker(QObject):
         finally:
             self.finished.emit(result)
 
-    def _report(self, event: Progress) -> None:
+    def _report(self, event: Event) -> None:
         """The engine's ``ProgressFn``: forward events as signals, rate-limited per item."""
-        if event.stage == "batch":
+        if isinstance(event, BatchProgress) or not isinstance(event, ProgressEvent):
             self.progress.emit(event)
-            result = event.data.get("result")
-            if event.data.get("event") == "done" and result is not None:
-                self.item_done.emit(event.item if event.item is not None else -1, result)
+            if isinstance(event, ItemFinished):
+                self.item_done.emit(event.item, event.result)
             return
         now = time.monotonic()
         edge = event.done <= 1 or (event.total and event.done >= event.total)

@@ -8,7 +8,7 @@ import sys
 
 from engine.cli.base import EXIT_FAILED, EXIT_OK, command
 from engine.cli.cmd_run import ctrl_c_cancels
-from engine.events import CancelToken
+from engine.events import BenchProgress, CancelToken
 
 COLUMNS = (
     ("task", "task", "{}"),
@@ -68,8 +68,8 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _announce(event) -> None:
-    if event.message:
-        sys.stderr.write(f"[{event.done + 1}/{event.total}] measuring {event.message}...\n")
+    if isinstance(event, BenchProgress) and event.task:
+        sys.stderr.write(f"[{event.done + 1}/{event.total}] measuring {event.task}...\n")
         sys.stderr.flush()
 
 

@@ -17,7 +17,7 @@ from engine.cli.base import (
     EXIT_OK,
     command,
 )
-from engine.cli.display import make_display
+from engine.cli.display import error_text, make_display
 from engine.errors import UsageError
 from engine.events import CancelToken
 
@@ -159,7 +159,7 @@ def _generate(args, settings, options, token: CancelToken) -> int:
 
 def _finish(args: argparse.Namespace, items, result: BatchResult) -> None:
     done, skipped, failed = (result.count(s) for s in ("done", "skipped", "failed"))
-    entries = [r.to_json() for r in result.results]
+    entries = [{**r.to_json(), "error": error_text(r)} for r in result.results]
     not_started = items[len(result.results):]
     for item in not_started:
         entries.append({"input": str(item.input), "output": None, "status": "skipped",
@@ -170,7 +170,7 @@ def _finish(args: argparse.Namespace, items, result: BatchResult) -> None:
           + f" in {result.seconds:.1f} s. Outputs in {args.output}")
     for r in result.results:
         if r.status == "failed":
-            print(f"  failed: {r.error}")
+            print(f"  failed: {error_text(r)}")
             if args.debug and r.details and not logs.on_terminal():  # (else shown already)
                 sys.stderr.write(r.details)
     if args.report:

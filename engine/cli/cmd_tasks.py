@@ -6,6 +6,8 @@ import argparse
 import json
 
 from engine.cli.base import EXIT_OK, command
+from engine.cli.hints import with_advice
+from engine.errors import HINT_IMPORT_MODEL
 
 
 @command
@@ -27,7 +29,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"{task.id:<12} {task.title} [{ready}]")
         print(f"{'':<12} {task.description}")
         if not task.weights_ready:
-            print(f"{'':<12} {task.weights_message}")
+            advice = with_advice(task.weights_message, HINT_IMPORT_MODEL, task=task.id)
+            print(f"{'':<12} {advice}")
         for param in task.params:
             allowed = f"{_allowed(param)}; default {param.default}"
             print(f"{'':<14}--set {param.name}=  ({allowed})")

@@ -13,7 +13,7 @@ from engine.api import TRAINING_SPECS as SPECS
 from engine.cli.base import EXIT_CANCELLED, EXIT_OK, command
 from engine.cli.cmd_run import ctrl_c_cancels, parse_sets
 from engine.errors import UsageError
-from engine.events import CancelToken, Progress
+from engine.events import CancelToken, Event, TrainStep
 
 DESCRIPTION = """\
 Train a GAN on your own folders. A run folder (--out) keeps config.json, history.csv,
@@ -137,14 +137,13 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def step_line(event: Progress) -> str:
+def step_line(event: TrainStep) -> str:
     """``step 50/200  g_loss=1.23 ...  val_l1=0.031  4.1 img/s  ETA 2m10s``."""
-    data = event.data
     parts = [f"step {event.done}/{event.total}", event.message]
-    if data.get("images_per_s"):
-        parts.append(f"{data['images_per_s']:.1f} img/s")
-    if event.done < event.total and data.get("eta_s"):
-        parts.append(f"ETA {_duration(data['eta_s'])}")
+    if event.images_per_s:
+        parts.append(f"{event.images_per_s:.1f} img/s")
+    if event.done < event.total and event.eta_s:
+        parts.append(f"ETA {_duration(event.eta_s)}")
     return "  ".join(p for p in parts if p)
 
 
@@ -172,10 +171,10 @@ class TrainDisplay:
             self.bars.__exit__(None, None, None)
         sys.stdout.flush()
 
-    def __call__(self, event: Progress) -> None:
-        if event.stage != "steps":
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, TrainStep):
             return
-        sampled = event.data.get("val") is not None
+        sampled = event.validated
         if self.bars is not None:
             info = step_line(event).split("  ", 1)[-1]
             self.bars.update(self.task, completed=event.done, total=event.total, info=info)

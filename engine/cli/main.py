@@ -23,6 +23,7 @@ from engine.cli.base import (  # noqa: F401  (EXIT_* re-exported for callers)
     EXIT_OK,
     EXIT_USAGE,
 )
+from engine.cli.hints import explain
 from engine.errors import Cancelled, PhotoGANError, UsageError
 
 
@@ -83,7 +84,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _report(exc: BaseException, debug: bool, head: str = "photogan: error: ") -> None:
     if debug:
         traceback.print_exception(exc)
-    sys.stderr.write(f"{head}{exc}\n")
+    sys.stderr.write(f"{head}{explain(exc)}\n")
 
 
 def _internal_error(exc: Exception, args: argparse.Namespace) -> int:

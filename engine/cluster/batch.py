@@ -9,7 +9,7 @@ skips itself, and sends one row ``{index, input, output}`` per remaining item th
 Each ``ItemWorker`` actor builds the task once and calls ``engine.batch.run_item`` (read ->
 process -> atomic write) per row, so decoding and encoding happen in the worker and EXIF, ICC,
 16-bit and alpha survive exactly as locally. Per-file errors are caught there; results stream
-back to the driver, which emits the usual ``Progress(stage="batch")`` events.
+back to the driver, which emits the usual ``ItemFinished`` events.
 
 A worker that dies is restarted by Ray and its row retried; ``ledger.Ledger`` counts the
 attempts so a file that keeps killing workers is given up after ``max_attempts``. Items that
@@ -34,11 +34,11 @@ from engine.cluster.connect import check_shared_storage, connect
 from engine.cluster.ledger import Ledger, remove_stale_temps
 from engine.cluster.settings import ClusterSettings
 from engine.errors import UsageError
-from engine.events import CancelToken, ItemResult, Progress, ProgressFn, no_progress
+from engine.events import CancelToken, ItemFinished, ItemResult, ProgressFn, no_progress
 
 CRASH_ENV = "PHOTOGAN_TEST_CRASH_ON"
 BUDGET_ENV = "PHOTOGAN_MEMORY_BUDGET"
-_FIELDS = ("index", "status", "output", "error", "seconds")
+_FIELDS = ("index", "status", "output", "error", "seconds", "hint")
 
 
 def memory_share(cpus_per_worker: float, gpus_per_worker: float) -> float:
@@ -80,6 +80,7 @@ class ItemWorker:
             out["output"].append(str(result.output) if result.output else "")
             out["error"].append(result.error)
             out["seconds"].append(float(result.seconds))
+            out["hint"].append(result.hint)
         return {name: np.asarray(values) for name, values in out.items()}
 
     def one(self, index: int, source: Path, target: Path) -> ItemResult:
@@ -115,7 +116,7 @@ def run(
     """Run a planned batch on Ray; results come back in item order (as the local runner's).
 
     ``options`` must be parsed already (``Task.parse_options``). Emits
-    ``Progress(stage="batch")`` ``done`` events as items finish (in completion order).
+    ``ItemFinished`` events as items finish (in completion order).
 
     Raises:
         UsageError: Ray missing, no cluster at the address, or files not on shared storage.
@@ -126,9 +127,11 @@ def run(
     rows = []
     for index, item in enumerate(items):
         if item.problem:
-            state.finish(index, ItemResult(item.input, None, "failed", item.problem))
+            state.finish(index, ItemResult(item.input, None, "failed", item.problem,
+                                           hint=item.hint))
         elif item.skip:
-            state.finish(index, ItemResult(item.input, item.output, "skipped", item.skip))
+            state.finish(index, ItemResult(item.input, item.output, "skipped", item.skip,
+                                           hint=item.hint))
         else:
             rows.append({"index": index, "input": str(item.input), "output": str(item.output)})
     lost = ""
@@ -195,8 +198,8 @@ class _Collector:
     def finish(self, index: int, result: ItemResult) -> None:
         self.results[index] = result
         name = self.items[index].input.name
-        self.progress(Progress("batch", len(self.results), len(self.items), name, index,
-                               {"event": "done", "result": result}))
+        self.progress(ItemFinished(done=len(self.results), total=len(self.items), item=index,
+                                   name=name, result=result))
 
     def take(self, out: dict) -> None:
         for i in range(len(out["index"])):
@@ -207,7 +210,7 @@ class _Collector:
             self.finish(index, ItemResult(self.items[index].input,
                                           Path(output) if output else None,
                                           str(out["status"][i]), str(out["error"][i]),
-                                          float(out["seconds"][i])))
+                                          float(out["seconds"][i]), hint=str(out["hint"][i])))
 
     def reconcile(self, cancelled: bool, lost: str) -> list[ItemResult]:
         """Every item's result in plan order; unreported items judged by their output."""

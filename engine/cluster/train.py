@@ -21,7 +21,7 @@ from pathlib import Path
 
 from engine.cluster.connect import check_shared_storage, connect
 from engine.cluster.settings import ClusterSettings
-from engine.errors import PhotoGANError, UsageError
+from engine.errors import HINT_RESUME, PhotoGANError, UsageError
 from engine.events import CancelToken, ProgressFn, no_progress
 
 # Variables a worker needs from the driver's environment (its model store, its data home).
@@ -119,8 +119,7 @@ def run(request, cluster: ClusterSettings, progress: ProgressFn = no_progress,
     cancel = cancel or CancelToken()
     out = Path(request.out).absolute()
     if not request.resume and (out / CONFIG).is_file():
-        raise UsageError(f"{out} already holds a training run; add --resume to continue it "
-                         "or choose another output folder.")
+        raise UsageError(f"{out} already holds a training run.", hint=HINT_RESUME)
     batch = global_batch(request)
     if batch % cluster.workers:
         raise UsageError(f"The batch ({batch}) must be a multiple of the number of training "

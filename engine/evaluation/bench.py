@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from engine import backend
-from engine.errors import Cancelled, PhotoGANError, UsageError
+from engine.errors import HINT_BENCH_SIZE, Cancelled, PhotoGANError, UsageError
 from engine.evaluation.measure import (
     PeakRss,
     best_time,
@@ -43,7 +43,14 @@ from engine.evaluation.measure import (
     matmul_peak_gflops,
     synthetic_photo,
 )
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.events import (
+    BenchProgress,
+    CancelToken,
+    Event,
+    IterationProgress,
+    ProgressFn,
+    no_progress,
+)
 from engine.imaging.image import Image
 
 DEFAULT_SIZE = (1024, 768)
@@ -134,7 +141,8 @@ def parse_size(text: str) -> tuple[int, int]:
     except ValueError:
         size = (0, 0)
     if not sep or min(size) < 16 or max(size) > 16384:
-        raise UsageError(f"--size expects WIDTHxHEIGHT with sides from 16 to 16384, got {text!r}.")
+        raise UsageError(f"The photo size must be WIDTHxHEIGHT with sides from 16 to 16384, "
+                         f"got {text!r}.", hint=HINT_BENCH_SIZE)
     return size
 
 
@@ -295,8 +303,8 @@ def bench_style(image: Image, *, repeat: int, cancel: CancelToken, memory: PeakR
     options = task.parse_options({"iterations": STYLE_ITERATIONS})
     stamps: list[tuple[int, float]] = []
 
-    def on_progress(event: Progress) -> None:
-        if event.stage == "iterations":
+    def on_progress(event: Event) -> None:
+        if isinstance(event, IterationProgress):
             stamps.append((event.done, time.perf_counter()))
 
     ctx = RunContext(progress=on_progress, cancel=cancel)
@@ -362,7 +370,7 @@ def run_bench(
         repeat: timed runs per task; the best is kept.
         tile: generator tile side (0: what the task would choose automatically).
         archs: bench name -> ``(architecture, config)`` overrides (tests use toy sizes).
-        progress: ``Progress(stage="bench", done, total, message=task)`` before each task.
+        progress: ``BenchProgress(done, total, task=task)`` before each task.
         cancel: checked between tasks and inside them.
         compare: after each generator, time it again through the plain Keras graph
             (``plain_predictor``) as a ``<name>[plain]`` row: before/after in one run.
@@ -379,7 +387,7 @@ def run_bench(
     rows = []
     for i, name in enumerate(names):
         cancel.check()
-        progress(Progress(stage="bench", done=i, total=len(names), message=name))
+        progress(BenchProgress(done=i, total=len(names), task=name))
         rows.append(_measure(name, image, repeat, tile, peak, archs, cancel))
         if compare and name in GENERATORS:
             rows.append(_measure(name, image, repeat, tile, peak, archs, cancel, plain=True))
@@ -388,7 +396,7 @@ def run_bench(
         peak = max(peak, matmul_peak_gflops())
         for row in rows:
             _rescale(row, peak)
-    progress(Progress(stage="bench", done=len(names), total=len(names)))
+    progress(BenchProgress(done=len(names), total=len(names)))
     return BenchReport(rows, machine_info(), size, repeat, peak)
 
 

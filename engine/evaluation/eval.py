@@ -39,8 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import UsageError
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.errors import HINT_IMPORT_MODEL, UsageError
+from engine.events import CancelToken, EvalProgress, ProgressFn, no_progress
 from engine.imaging import io
 from engine.imaging.image import Image
 from engine.imaging.resample import resize_to
@@ -219,7 +219,7 @@ def evaluate(
                          f"{', '.join(TIER_CHOICES)}.")
     problem = get_task(task).weights_status({"model": model} if model else {})
     if problem:
-        raise UsageError(problem)
+        raise UsageError(problem, hint=HINT_IMPORT_MODEL, task=task)
     paths = scan_folder(data, min_side=64).paths[: limit or None]
     cancel = cancel or CancelToken()
     sets = (_deblur_sets(tier) if task == "deblur"
@@ -237,7 +237,7 @@ def evaluate(
             truth, degraded, border, kernel = _degraded(task, tier_name, kind, index, path, crop)
             _score(truth, degraded, border, kernel, path.name, methods, rows)
             done += 1
-            progress(Progress("eval", done, total, f"{key}: {path.name}"))
+            progress(EvalProgress(done=done, total=total, message=f"{key}: {path.name}"))
         results[key] = [_mean(row) for row in rows.values()]
     return results
 

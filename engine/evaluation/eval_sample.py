@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import UsageError
+from engine.errors import HINT_EVAL_COUNT, HINT_IMPORT_MODEL, UsageError
 from engine.evaluation.sample_classifier import (
     ClassifierConfig,
     ClassifierInfo,
@@ -196,7 +196,8 @@ def evaluate_sample(data: Path, model: str = "", count: int = DEFAULT_COUNT, see
     from engine.store.loader import load_model
 
     if count < 2:
-        raise UsageError(f"--count must be at least 2, received {count}.")
+        raise UsageError(f"The image count must be at least 2, received {count}.",
+                         hint=HINT_EVAL_COUNT)
     manifest = _manifest(model)
     cancel = cancel or CancelToken()
     clf, classes, info = get_classifier(Path(data), config, progress, cancel)
@@ -233,5 +234,6 @@ def _manifest(model: str):
 
     manifest = catalog.find("sample", model)
     if manifest is None:
-        raise UsageError(get_task("sample").weights_status())
+        raise UsageError(get_task("sample").weights_status(), hint=HINT_IMPORT_MODEL,
+                         task="sample")
     return manifest

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import UsageError
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.errors import HINT_IMPORT_MODEL, UsageError
+from engine.events import CancelToken, EvalProgress, ProgressFn, no_progress
 from engine.imaging import color, io
 from engine.imaging.image import Image
 from engine.imaging.resample import resize_to
@@ -183,7 +183,7 @@ def _output_method(task: str, style_image: str, model: str):
     options = task_obj.parse_options(given)
     problem = task_obj.weights_status(options) if task == "painting" else None
     if problem:
-        raise UsageError(problem)
+        raise UsageError(problem, hint=HINT_IMPORT_MODEL, task=task)
     resolve_style(style_image)
 
     def run(pixels: np.ndarray) -> np.ndarray:
@@ -239,7 +239,7 @@ def evaluate_style(
             rows[name].per_image.append({"image": path.name, **row, "seconds": seconds})
             if save is not None and name.endswith("output"):
                 io.write(Image(pixels=result.astype(np.float32)), Path(save) / f"{path.stem}.png")
-        progress(Progress("eval", done, len(paths), path.name))
+        progress(EvalProgress(done=done, total=len(paths), message=path.name))
     return [_mean(row) for row in rows.values()]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from engine import backend
 from engine.atomic import write_atomic_to_path
 from engine.evaluation.sample_data import SIDE, list_split, load_images
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.events import CancelToken, EvalProgress, ProgressFn, no_progress
 from engine.resources import user_data_dir
 
 PREDICT_BATCH = 256
@@ -111,8 +111,8 @@ def _callback(keras, epochs: int, progress: ProgressFn, cancel: CancelToken):
 
         def on_epoch_end(self, epoch, logs=None):
             accuracy = (logs or {}).get("accuracy", 0.0)
-            progress(Progress("eval", epoch + 1, epochs,
-                              f"training classifier (train accuracy {accuracy:.3f})"))
+            progress(EvalProgress(done=epoch + 1, total=epochs,
+                                  message=f"training classifier (train accuracy {accuracy:.3f})"))
 
     return Report()
 

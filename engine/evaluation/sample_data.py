@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import ImageReadError, UsageError
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.errors import HINT_EVAL_DATA, ImageReadError, UsageError
+from engine.events import CancelToken, EvalProgress, ProgressFn, no_progress
 from engine.imaging import color, io
 from engine.imaging.resample import resize_to
 
@@ -42,8 +42,9 @@ def list_split(root: Path, split: str, classes: list[str] | None = None
     """
     folder = Path(root) / split
     if not folder.is_dir():
-        raise UsageError(f"{folder} does not exist; --data needs train/<label>/ and "
-                         "test/<label>/ folders of images (as Fashion-MNIST is laid out).")
+        raise UsageError(f"{folder} does not exist; the data folder needs train/<label>/ and "
+                         "test/<label>/ folders of images (as Fashion-MNIST is laid out).",
+                         hint=HINT_EVAL_DATA)
     if classes is None:
         classes = sorted((d.name for d in folder.iterdir() if d.is_dir()), key=_class_key)
     paths, labels = [], []
@@ -96,8 +97,8 @@ def load_images(paths: list[Path], progress: ProgressFn = no_progress,
             cancel.check()
             chunk = paths[start:start + LOAD_CHUNK]
             out[start:start + len(chunk)] = list(pool.map(_load_one, chunk))
-            progress(Progress("eval", start + len(chunk), len(paths),
-                              f"reading {Path(chunk[0]).parent.parent.name} images"))
+            progress(EvalProgress(done=start + len(chunk), total=len(paths),
+                                  message=f"reading {Path(chunk[0]).parent.parent.name} images"))
     return out
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import psutil
 
 from engine.errors import OutOfMemory
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.events import CancelToken, ProgressFn, TileProgress, no_progress
 
 PredictFn = Callable[[np.ndarray], np.ndarray]
 
@@ -260,8 +260,7 @@ def halved_tile(size: int, floor: int, multiple: int, cause: BaseException) -> i
     half = size // 2 // multiple * multiple
     if half < floor:
         raise OutOfMemory(
-            f"Ran out of memory even with {size}-pixel tiles; try a smaller --tile, "
-            "close other programs, or run on the CPU (--device cpu)."
+            f"Ran out of memory even with {size}-pixel tiles."
         ) from cause
     return half
 
@@ -358,7 +357,7 @@ def run_tiled(
         overlap: context in input pixels; at least the receptive-field radius for exact output.
         multiple: ``T`` is a multiple of this (models with down/up-sampling stages).
         batch: tiles per ``predict`` call.
-        progress: gets ``Progress(stage="tiles", done, total, item=item)`` after each call;
+        progress: gets ``TileProgress(done, total, item=item)`` after each call;
             ``done`` counts tiles, and ``total`` grows when out-of-memory halving re-plans the
             remaining tiles.
         cancel: checked before each call.
@@ -402,7 +401,7 @@ def run_tiled(
         for spec, tile_out in zip(specs, pred):
             _blend(canvas, spec, tile_out, weights)
         done += len(specs)
-        progress(Progress(stage="tiles", done=done, total=done + len(queue), item=item))
+        progress(TileProgress(done=done, total=done + len(queue), item=item))
     assert canvas is not None  # every plan has at least one tile
     np.divide(canvas.out, canvas.wsum[:, :, None], out=canvas.out)
     return canvas.out

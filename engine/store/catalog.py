@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from engine.errors import ModelError, UsageError
+from engine.errors import HINT_MODEL_NAME, ModelError, UsageError
 from engine.resources import resource_path, user_data_dir
 from engine.store.manifest import MANIFEST, Manifest, load_manifest
 
@@ -80,8 +80,7 @@ def check_new_id(model_id: str) -> None:
         raise UsageError(f"Model name '{model_id}' must be 1-64 letters, digits, '.', '-' or "
                          "'_', starting with a letter or digit.")
     if any(m.id == model_id for m in list_models()):
-        raise UsageError(f"A model named '{model_id}' already exists; choose another --name "
-                         "or remove it first.")
+        raise UsageError(f"A model named '{model_id}' already exists.", hint=HINT_MODEL_NAME)
 
 
 def new_model_folder(model_id: str) -> Path:

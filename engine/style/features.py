@@ -48,7 +48,7 @@ STYLE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 QUALITY_NOTICE = (
     "Style transfer is using a simple built-in feature network, so results are reduced "
     f"quality. For full quality add the ImageNet VGG19 weights file {VGG19_NOTOP_FILE}: "
-    "put it in ~/.keras/models/ or import it with `photogan models import FILE --task style`."
+    "put it in ~/.keras/models/ or import it into the model store."
 )
 
 

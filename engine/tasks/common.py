@@ -12,7 +12,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from engine.events import Progress, no_progress
+from engine.events import TileProgress, no_progress
 from engine.imaging.image import Image
 from engine.imaging.tiling import PredictFn, auto_tile_size, gather, plan_tiles, run_tiled
 from engine.tasks.registry import RunContext
@@ -180,7 +180,7 @@ def _resample_tiled(pixels: np.ndarray, height: int, width: int, ctx: RunContext
         out[y0:y1, x0:x1] = _resample_block(
             pixels, (rows[0][y0:y1], rows[1][y0:y1]), (cols[0][x0:x1], cols[1][x0:x1])
         )
-        ctx.progress(Progress(stage="tiles", done=done, total=len(plan.tiles), item=ctx.item))
+        ctx.progress(TileProgress(done=done, total=len(plan.tiles), item=ctx.item))
     return out
 
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from engine import photo_norm
-from engine.errors import WeightsMissingError
+from engine.errors import HINT_IMPORT_MODEL, WeightsMissingError
 from engine.imaging.image import Image
 from engine.imaging.tiling import PredictFn
 from engine.inference import GENERATOR_BYTES_PER_PIXEL, make_predictor
@@ -47,9 +47,8 @@ class StoredModelMixin:
 
     def weights_status(self, options: dict | None = None) -> str | None:
         if self.manifest(options) is None:
-            return (f"Task '{self.id}' has no trained model installed. Import one with "
-                    f"`photogan models import FILE --task {self.id}` or train one with "
-                    "`photogan train`.")
+            return (f"Task '{self.id}' has no trained model installed; import one into the "
+                    "model store or train one.")
         return None
 
     def require_manifest(self, options: dict | None = None) -> Manifest:
@@ -57,7 +56,8 @@ class StoredModelMixin:
         the task has none."""
         manifest = self.manifest(options)
         if manifest is None:
-            raise WeightsMissingError(self.weights_status(options))
+            raise WeightsMissingError(self.weights_status(options), hint=HINT_IMPORT_MODEL,
+                                      task=self.id)
         return manifest
 
 

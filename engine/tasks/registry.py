@@ -21,7 +21,7 @@ class RunContext:
     """What a task needs from the caller besides the image and its options.
 
     Attributes:
-        progress: receives ``Progress`` events (tiles, iterations).
+        progress: receives ``engine.events`` events (``TileProgress``, ``IterationProgress``).
         cancel: polled between units of work.
         tile: tile size in input pixels, or ``0`` for automatic.
         device: ``auto``, ``cpu`` or ``gpu``.

@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.atomic import write_atomic
 from engine.errors import ModelError, UsageError
-from engine.events import Progress
+from engine.events import GenerateProgress, SampleWritten
 from engine.imaging import color, io
 from engine.imaging.image import Image
 from engine.store.loader import load_model
@@ -130,7 +130,7 @@ def render(model, latents: np.ndarray, output_range: str, ctx: RunContext, *, do
            total: int = 0) -> np.ndarray:
     """Run the generator over ``latents`` (``(N, dim)``) in fixed-size batches.
 
-    Checks ``ctx.cancel`` before each batch and reports ``Progress(stage="generate")`` after
+    Checks ``ctx.cancel`` before each batch and reports ``GenerateProgress`` after
     it, counting from ``done`` out of ``total`` (``N`` when 0).
 
     Returns:
@@ -147,8 +147,8 @@ def render(model, latents: np.ndarray, output_range: str, ctx: RunContext, *, do
         padded[:len(chunk)] = chunk
         out = np.asarray(model.predict_on_batch(padded), dtype=np.float32)[:len(chunk)]
         outputs.append(color.from_model(_checked(out), output_range))
-        ctx.progress(Progress(stage="generate", done=done + start + len(chunk), total=total,
-                              item=ctx.item))
+        ctx.progress(GenerateProgress(done=done + start + len(chunk), total=total,
+                                      item=ctx.item))
     if not outputs:
         return np.zeros((0, 1, 1, 1), np.float32)
     return np.concatenate(outputs)
@@ -215,7 +215,7 @@ def write_outputs(out_dir: Path, seed: int, images: np.ndarray, frames: np.ndarr
                   grid: bool, ctx: RunContext | None = None) -> list[Path]:
     """Write the samples, and the grid and GIF when asked; returns the paths in that order.
 
-    Checks ``ctx.cancel`` before each file and reports ``Progress(stage="write")`` after it.
+    Checks ``ctx.cancel`` before each file and reports ``SampleWritten`` after it.
     When anything stops the writing (a cancel, a write error, Ctrl-C), the files this call
     created are removed again, so a stopped run leaves no partial set behind.
 
@@ -239,7 +239,7 @@ def write_outputs(out_dir: Path, seed: int, images: np.ndarray, frames: np.ndarr
             write(path)
             if not existed:
                 created.append(path)
-            ctx.progress(Progress(stage="write", done=done, total=len(jobs), item=ctx.item))
+            ctx.progress(SampleWritten(done=done, total=len(jobs), item=ctx.item, path=path))
     except BaseException:
         for path in created:
             path.unlink(missing_ok=True)

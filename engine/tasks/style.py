@@ -21,8 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from engine.errors import PhotoGANError, UsageError
-from engine.events import Progress, no_progress
+from engine.errors import HINT_IMPORT_VGG19, PhotoGANError, UsageError
+from engine.events import IterationProgress, Notice, no_progress
 from engine.imaging import color, io
 from engine.imaging.image import Image
 from engine.imaging.resample import resize_to
@@ -92,8 +92,8 @@ class Style(Task):
         style = read_style(options["style_image"])
         weights = features.find_vgg19_weights()
         if weights is None:
-            ctx.progress(Progress(stage="notice", done=0, total=0, item=ctx.item,
-                                  message=features.QUALITY_NOTICE))
+            ctx.progress(Notice(message=features.QUALITY_NOTICE, hint=HINT_IMPORT_VGG19,
+                                item=ctx.item))
         net = features.load_feature_net(options["seed"], weights)
         height, width = working_shape(image.height, image.width, options["size"])
         content = resize_to(image.pixels, width, height, "area")
@@ -180,8 +180,8 @@ def stylize(content: np.ndarray, style: np.ndarray, net: features.FeatureNet, op
         return grad_fn(image, content_target, style_stats, weights)
 
     def on_iteration(done: int, loss: float, parts: dict) -> None:
-        ctx.progress(Progress(stage="iterations", done=done, total=total, item=ctx.item,
-                              message=f"loss {loss:.3g}", data={"loss": loss, **parts}))
+        ctx.progress(IterationProgress(done=done, total=total, item=ctx.item, loss=loss,
+                                       parts=dict(parts)))
 
     result = optimize.optimize(fun, start, options["optimizer"], total, on_iteration,
                                ctx.cancel)

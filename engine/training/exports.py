@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.errors import UsageError
+from engine.errors import HINT_MODEL_OPTIONS, UsageError
 
 if TYPE_CHECKING:
     from engine.training.runner import _Run
@@ -35,10 +35,11 @@ def init_generators(trainer, model_id: str) -> None:
                              f"a {spec.task} run needs a {spec.task} model.")
         if manifest.arch != spec.arch or manifest.config != spec.config \
                 or not manifest.file.endswith(".npz"):
-            sets = " ".join(f"--set {k}={v}" for k, v in manifest.config.items())
+            sets = " ".join(f"{k}={v}" for k, v in manifest.config.items())
             raise UsageError(f"Model '{manifest.id}' ({manifest.arch}, {manifest.config}) does "
                              f"not have this run's generator ({spec.arch}, {spec.config}). "
-                             f"Train with the model's size: {sets or 'its own options'}.")
+                             f"Train with the model's size: {sets or 'its own options'}.",
+                             hint=HINT_MODEL_OPTIONS, options=dict(manifest.config))
         verify(manifest)
         load_weights(spec.model, manifest.weights_path)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from engine import backend
 from engine.atomic import write_text_atomic
-from engine.errors import UsageError
+from engine.errors import HINT_CROP, HINT_DATA, HINT_RESUME, UsageError
 from engine.training import distributed, kinds, presets
 from engine.training.request import TrainRequest
 
@@ -91,7 +91,8 @@ def _crop_for(kind: str, requested: int | None, preset: presets.Preset, options:
         raise UsageError(f"arch must be one of {', '.join(sizes)}, got "
                          f"{options['arch']!r}.")
     if requested and requested != size:
-        raise UsageError(f"{options['arch']} makes {size}x{size} images; use --crop {size}.")
+        raise UsageError(f"{options['arch']} makes {size}x{size} images; train on "
+                         f"{size}-pixel crops.", hint=HINT_CROP, size=size)
     return size
 
 
@@ -116,7 +117,7 @@ def _new_config(req: TrainRequest, dataset):
     from engine.training import trainers
 
     if req.data is None:
-        raise UsageError(f"Training {req.kind} needs a data folder (--data).")
+        raise UsageError(f"Training {req.kind} needs a data folder.", hint=HINT_DATA)
     name = req.preset or "quick"
     preset = presets.preset(req.kind, name)
     options = presets.resolve_options(req.kind, name, presets.parse_options(req.kind,
@@ -150,7 +151,7 @@ def _resumed_config(req: TrainRequest, out: Path, dataset):
                 for k in ("batch", "crop", "init_from")
                 if getattr(req, k) not in (None, getattr(config, k))]
     if changed:
-        raise UsageError(f"--resume continues {out} with its saved settings; these differ: "
+        raise UsageError(f"Resuming continues {out} with its saved settings; these differ: "
                          f"{', '.join(changed)}. Drop them, or start a new run folder.")
     if req.data is not None:
         config.data = str(req.data)
@@ -188,8 +189,7 @@ def _prepare(req: TrainRequest, dataset) -> tuple[RunConfig, object]:
     if req.resume and not has_run:
         raise UsageError(f"There is no training run to resume in {out}.")
     if not req.resume and has_run:
-        raise UsageError(f"{out} already holds a training run; add --resume to continue it "
-                         "or choose another output folder.")
+        raise UsageError(f"{out} already holds a training run.", hint=HINT_RESUME)
     distributed.barrier()  # every rank has looked before rank 0 writes
     if has_run:
         config, dataset = _resumed_config(req, out, dataset)

@@ -41,7 +41,7 @@ import numpy as np
 
 from engine import backend
 from engine.atomic import write_text_atomic
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
+from engine.events import CancelToken, ProgressFn, TrainStep, no_progress
 from engine.training import distributed
 from engine.training.exports import check_export_names, export, init_generators
 from engine.training.request import TrainRequest
@@ -293,15 +293,11 @@ class _Run:
         total = c.steps
         eta = (total - step) * self.clock.per_step() + self.costs.remaining(
             step, total, c.sample_every, c.checkpoint_every)
-        shown = " ".join(f"{k}={v:.4g}" for k, v in self.losses.items())
-        if metric is not None:
-            shown += f" {self.trainer.metric}={metric:.4g}"
-        self.progress(Progress(
-            stage="steps", done=step, total=total, message=shown,
-            data={"losses": dict(self.losses), "images_per_s": self.images_per_s(),
-                  "eta_s": eta, "samples": self.state["samples"], "val": metric,
-                  "lr": self.trainer.lr(), "run": str(self.out),
-                  "seconds": self.state["seconds"], "metric": self.trainer.metric},
+        self.progress(TrainStep(
+            done=step, total=total, losses=dict(self.losses),
+            images_per_s=self.images_per_s(), eta_s=eta, samples=self.state["samples"],
+            val=metric, lr=self.trainer.lr(), run=str(self.out),
+            seconds=self.state["seconds"], metric=self.trainer.metric,
         ))
 
 
@@ -312,7 +308,7 @@ def train(req: TrainRequest, progress: ProgressFn = no_progress,
 
     Args:
         req: the request; see ``TrainRequest``.
-        progress: receives ``Progress(stage="steps", ...)`` after every step.
+        progress: receives a ``TrainStep`` event after every step.
         cancel: checked before every step; a cancel saves ``checkpoints/last``.
         dataset: a ready dataset (tests); default ``datasets.make_dataset`` on the folders.
 

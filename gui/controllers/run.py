@@ -11,15 +11,29 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine import api
 from engine.errors import PhotoGANError
-from engine.events import Progress
+from engine.events import (
+    Event,
+    GenerateProgress,
+    ItemProgress,
+    ItemStarted,
+    IterationProgress,
+    Notice,
+    SampleWritten,
+    TileProgress,
+)
 from gui.actions import Actions
 from gui.controllers.tasks import TaskController
+from gui.hints import error_text, explain, notice_text
 from gui.jobs import batch_job
 from gui.queue_model import CANCELLED, QUEUED, RUNNING, QueueItem, QueueModel
 from gui.views.run_bar import RunBar
 from gui.worker import Worker, WorkerHost
 
-_STAGE_WORDS = {"tiles": "tile", "iterations": "iteration", "steps": "step"}
+# What the per-photo label counts, by event type.
+_UNIT_WORDS: tuple[tuple[type, str], ...] = (
+    (TileProgress, "tile"), (IterationProgress, "iteration"), (GenerateProgress, "generate"),
+    (SampleWritten, "write"),
+)
 
 
 def plan_items(items: list[QueueItem], task_id: str,
@@ -112,7 +126,7 @@ class RunController(QObject):
             items = [self.model.item(r) for r in rows]
             plan = plan_items(items, task_id, settings)
         except PhotoGANError as exc:
-            self._warn("Cannot start", str(exc))
+            self._warn("Cannot start", explain(exc))
             return False
         self._left_out = sum(1 for it in self.model.items() if it.flagged)
         self._begin(plan, task_id, settings)
@@ -146,17 +160,19 @@ class RunController(QObject):
 
     # -- worker signals -----------------------------------------------------------------
     @Slot(object)
-    def _on_progress(self, event: Progress) -> None:
+    def _on_progress(self, event: Event) -> None:
         if self.worker is None:
             return
-        if event.stage == "batch":
-            if event.data.get("event") == "start" and event.item is not None:
-                self._on_item_start(event.item)
-        elif event.item is not None and event.item < len(self._paths):
+        if isinstance(event, ItemStarted):
+            self._on_item_start(event.item)
+        elif isinstance(event, Notice):
+            self.message.emit(notice_text(event))
+        elif (isinstance(event, ItemProgress) and event.item is not None
+              and event.item < len(self._paths)):
             self._item_fraction = event.fraction
             self.model.update(self._paths[event.item], percent=event.fraction * 100)
             self.bar.show_item_progress(int(event.fraction * 100))
-            word = _STAGE_WORDS.get(event.stage, event.stage)
+            word = next((w for cls, w in _UNIT_WORDS if isinstance(event, cls)), "step")
             self.bar.item_label.setText(
                 f"{self._names[event.item]}: {word} {event.done}/{event.total}")
         self._update_overall()
@@ -176,7 +192,8 @@ class RunController(QObject):
         self._item_fraction = 0.0
         path = self._paths[index]
         status = result.status
-        reason = "cancelled; no output was written" if status == CANCELLED else result.error
+        reason = ("cancelled; no output was written" if status == CANCELLED
+                  else error_text(result))
         row = self.model.row_of(path)
         planned = self.model.item(row).output if row >= 0 else None
         output = result.output or (planned if status == "skipped" else None)

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QFileDialog, QListWidgetItem
 
 from engine import api
 from engine.errors import PhotoGANError
+from engine.events import Event, Notice, ProgressEvent
 from gui.controllers.tasks import TaskController
+from gui.hints import explain, notice_text
 from gui.jobs import generate_job
 from gui.settings import GuiSettings
 from gui.views.param_form import ParamForm
@@ -78,7 +80,7 @@ class SamplerController(QObject):
         try:
             settings = self.tasks.run_settings()
         except PhotoGANError as exc:
-            self._on_failed(str(exc))
+            self._on_failed(explain(exc))
             return False
         settings.out_dir = Path(tempfile.mkdtemp(prefix="photogan-samples-"))
         job = generate_job(self.task_id, self.view.form.values(), settings)
@@ -100,10 +102,11 @@ class SamplerController(QObject):
         self.generate()
 
     @Slot(object)
-    def _on_progress(self, event) -> None:
-        self.view.progress.setValue(int(event.fraction * 100))
-        if event.message:
-            self.view.message.setText(event.message)
+    def _on_progress(self, event: Event) -> None:
+        if isinstance(event, ProgressEvent):
+            self.view.progress.setValue(int(event.fraction * 100))
+        elif isinstance(event, Notice):
+            self.view.message.setText(notice_text(event))
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from engine import api
+from engine.events import Event, TrainStep
 from gui.background import call_in_pool
 from gui.controllers.wizard import WizardController, open_wizard
 from gui.training_worker import TrainingWorker
@@ -58,7 +59,7 @@ class TrainingSession(QObject):
 
     Signals:
         state_changed(str): the new state (see ``ACTIVE`` and the module constants).
-        progress(object): an engine ``Progress`` event of the running step.
+        progress(object): the running step's ``engine.events.TrainStep``.
         finished(object): the run summary, or ``None`` after a failure.
         failed(str): the sentence to show.
     """
@@ -136,11 +137,13 @@ class TrainingSession(QObject):
         self.state_changed.emit(state)
 
     @Slot(object)
-    def _on_progress(self, event) -> None:
+    def _on_progress(self, event: Event) -> None:
+        if not isinstance(event, TrainStep):
+            return
         self.last = event
-        row = {"step": event.done, **event.data.get("losses", {})}
-        if event.data.get("val") is not None:
-            row[event.data.get("metric", "val")] = event.data["val"]
+        row = {"step": event.done, **event.losses}
+        if event.validated:
+            row[event.metric] = event.val
         self.history = [r for r in self.history if r["step"] < event.done] + [row]
         self.progress.emit(event)
 

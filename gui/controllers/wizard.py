@@ -19,10 +19,12 @@ from PySide6.QtWidgets import QListWidgetItem, QWidget
 
 from engine import api
 from engine.errors import PhotoGANError
+from engine.events import Event, TrainStep
 from gui.background import call_in_pool
 from gui.controllers.models import ModelEntry, card_html
 from gui.controllers.wizard_data import CHOICES, Choice, DataController
 from gui.controllers.wizard_settings import SettingsController, format_duration
+from gui.hints import explain
 from gui.settings import GuiSettings
 from gui.views.wizard import GatedPage, Page, TrainingWizard
 from gui.views.wizard_data import DataPage, KindPage
@@ -190,7 +192,8 @@ class WizardController(QObject):
                 plan = self.settings.plan(data, data_b, api.new_training_run_dir(
                     self.choice.kind))
             except PhotoGANError as exc:
-                QTimer.singleShot(0, lambda m=str(exc): self._back_with(m))
+                message = explain(exc)
+                QTimer.singleShot(0, lambda m=message: self._back_with(m))
                 return
         page.heading.setText(_heading(plan))
         page.message.setText("Starting…")
@@ -228,24 +231,23 @@ class WizardController(QObject):
             self.session.pause()
 
     @Slot(object)
-    def _on_progress(self, event) -> None:
-        if not self._mine():
+    def _on_progress(self, event: Event) -> None:
+        if not self._mine() or not isinstance(event, TrainStep):
             return
-        page, data = self.train_page, event.data
+        page = self.train_page
         page.progress.setRange(0, max(1, event.total))
         page.progress.setValue(event.done)
         page.stats["step"].setText(f"{event.done} / {event.total}")
-        speed = data.get("images_per_s") or 0.0
+        speed = event.images_per_s or 0.0
         page.stats["speed"].setText(f"{speed:.1f} images/s" if speed else "measuring…")
         if self.session.state == "running":
-            page.stats["eta"].setText(format_duration(data["eta_s"]) if speed else "–")
-        if data.get("val") is not None:
-            page.stats["val"].setText(f"{data['val']:.4g}")
-        if data.get("seconds") is not None:
-            page.stats["elapsed"].setText(format_duration(data["seconds"]))
+            page.stats["eta"].setText(format_duration(event.eta_s) if speed else "–")
+        if event.validated:
+            page.stats["val"].setText(f"{event.val:.4g}")
+        page.stats["elapsed"].setText(format_duration(event.seconds))
         self._draw_history()
-        if data.get("samples"):
-            self._show_sample(data["samples"], event.done)
+        if event.samples:
+            self._show_sample(event.samples, event.done)
 
     def _draw_history(self) -> None:
         series: dict[str, list[tuple[int, float]]] = {}
@@ -338,7 +340,7 @@ class WizardController(QObject):
             api.check_model_name(self._kind(), name.strip())
         except PhotoGANError as exc:
             page.save.setEnabled(False)
-            page.status.setText(str(exc))
+            page.status.setText(explain(exc))
             return
         page.save.setEnabled(True)
         page.status.setText("")

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Slot
 from engine import api
 from engine.errors import PhotoGANError, UsageError
 from gui.background import call_in_pool
+from gui.hints import explain
 from gui.views.wizard_settings import PRESETS, SettingsPage
 
 PRESET_NOTES = {"quick": "to try it out", "standard": "a usable model",
@@ -107,7 +108,7 @@ class SettingsController(QObject):
             api.check_training_settings(self.kind, self.preset(), p.steps.value(),
                                         p.batch.value(), self._crop(), options)
         except PhotoGANError as exc:
-            return str(exc)
+            return explain(exc)
         return ""
 
     def _crop(self) -> int | None:
@@ -172,7 +173,7 @@ class SettingsController(QObject):
                                      p.crop.value(), options)
         except PhotoGANError as exc:
             p.estimate.setText("")
-            p.set_ready(False, str(exc))
+            p.set_ready(False, explain(exc))
             return
         p.estimate.setText(f"These settings: about <b>{format_duration(seconds)}</b> "
                            f"({p.steps.value()} steps).")

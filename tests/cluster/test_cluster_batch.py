@@ -12,6 +12,7 @@ import pytest
 from engine import api
 from engine.cluster.ledger import FOLDER, Ledger
 from engine.errors import UsageError
+from engine.events import ItemFinished
 from tests.e2e.helpers import photo_like, save_rgb
 
 
@@ -56,7 +57,7 @@ def test_cluster_outputs_and_report_match_the_local_runner(ray_cluster, photos, 
     assert "bad.jpg" in next(r.error for r in remote.results if r.status == "failed")
     for name in ("p0_sharpen.png", "p1_sharpen.png", "deep_sharpen.png"):
         assert (cluster_out / name).read_bytes() == (local_out / name).read_bytes(), name
-    done_events = [e for e in events if e.data.get("event") == "done"]
+    done_events = [e for e in events if isinstance(e, ItemFinished)]
     assert sorted(e.item for e in done_events) == [0, 1, 2, 3]
     assert sorted(p.name for p in cluster_out.iterdir()) == sorted(
         p.name for p in local_out.iterdir())  # no ledger, temp or probe files left
@@ -106,8 +107,7 @@ def test_cancel_stops_cleanly(ray_cluster, photos, tmp_path):
     token = api.CancelToken()
 
     def cancel_after_first_output(event):
-        result = event.data.get("result")
-        if result is not None and result.status == "done":
+        if isinstance(event, ItemFinished) and event.result.status == "done":
             token.cancel()
 
     result = _run(photos, out, _cluster(workers=1), progress=cancel_after_first_output,

@@ -73,9 +73,12 @@ def test_existing_output_skipped_unless_overwrite(photogan, tmp_path):
     assert photogan("run", "sharpen", src, "-o", out).returncode == 0
     first = digest(out / "x_sharpen.png")
     report = tmp_path / "r.json"
-    proc = photogan("run", "sharpen", src, "-o", out, "--set", "amount=3", "--report", report)
+    proc = photogan("run", "sharpen", src, "-o", out, "--set", "amount=3", "--report", report,
+                    "--plain")
     assert proc.returncode == 0
-    assert json.loads(report.read_text())[0]["status"] == "skipped"
+    entry = json.loads(report.read_text())[0]
+    assert entry["status"] == "skipped" and "Use --overwrite" in entry["error"]
+    assert "x_sharpen.png already exists. Use --overwrite to replace it." in proc.stdout
     assert digest(out / "x_sharpen.png") == first
     proc = photogan("run", "sharpen", src, "-o", out, "--set", "amount=3", "--overwrite")
     assert proc.returncode == 0

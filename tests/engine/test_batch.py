@@ -10,7 +10,16 @@ from PIL import Image as PILImage
 
 from engine import batch
 from engine.batch import RunSettings
-from engine.events import CancelToken, Progress
+from engine.cli.display import error_text
+from engine.errors import HINT_OVERWRITE, HINT_RECURSIVE, HINT_TILE_SIZE
+from engine.events import (
+    BatchProgress,
+    CancelToken,
+    Event,
+    ItemFinished,
+    ItemStarted,
+    TileProgress,
+)
 from engine.imaging.image import Image
 from engine.tasks.registry import RunContext, Task
 
@@ -30,7 +39,7 @@ class Invert(Task):
             raise RuntimeError("kaboom")
         for i in range(4):
             ctx.cancel.check()
-            ctx.progress(Progress("tiles", i + 1, 4, item=ctx.item))
+            ctx.progress(TileProgress(done=i + 1, total=4, item=ctx.item))
         return image.with_pixels(1.0 - image.pixels, image.alpha)
 
 
@@ -106,11 +115,11 @@ def test_cancel_mid_item_leaves_no_partial_file(tmp_path):
     settings = RunSettings(tmp_path / "out")
     task = Invert()
     token = CancelToken()
-    events: list[Progress] = []
+    events: list[Event] = []
 
-    def progress(event: Progress) -> None:
+    def progress(event: Event) -> None:
         events.append(event)
-        if event.stage == "tiles" and event.item == 1 and event.done == 2:
+        if isinstance(event, TileProgress) and event.item == 1 and event.done == 2:
             token.cancel()
 
     items = batch.plan([tmp_path / "in"], task, settings)
@@ -118,8 +127,10 @@ def test_cancel_mid_item_leaves_no_partial_file(tmp_path):
     assert result.cancelled
     assert [r.status for r in result.results] == ["done", "cancelled"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a_invert_test.png"]
-    assert [e.data["event"] for e in events if e.stage == "batch"] == [
-        "start", "done", "start", "done"]
+    assert [type(e) for e in events if isinstance(e, BatchProgress)] == [
+        ItemStarted, ItemFinished, ItemStarted, ItemFinished]
+    finished = [e for e in events if isinstance(e, ItemFinished)]
+    assert [e.result for e in finished] == result.results
 
 
 def test_skip_existing_then_overwrite(tmp_path):
@@ -130,8 +141,26 @@ def test_skip_existing_then_overwrite(tmp_path):
     assert item.skip
     result = batch.run([item], Invert(), {}, RunSettings(out))
     assert result.results[0].status == "skipped"
+    assert result.results[0].hint == HINT_OVERWRITE and "--" not in result.results[0].error
+    assert "Use --overwrite" in error_text(result.results[0])
     (item,) = batch.plan([src], Invert(), RunSettings(out, overwrite=True))
     assert not item.skip
+
+
+def test_folder_and_memory_problems_carry_hints_not_flags(tmp_path):
+    class Hungry(Invert):
+        def process(self, image, options, ctx):
+            raise MemoryError()
+
+    (tmp_path / "in" / "album.png").mkdir(parents=True)  # a sub-folder with an image's name
+    photo = _photo(tmp_path / "x.png")
+    items = batch.plan([tmp_path / "in", photo], Hungry(), RunSettings(tmp_path / "out"))
+    results = batch.run(items, Hungry(), {}, RunSettings(tmp_path / "out")).results
+    assert [(r.status, r.hint) for r in results] == [
+        ("failed", HINT_RECURSIVE), ("failed", HINT_TILE_SIZE)]
+    assert not any("--" in r.error for r in results)
+    assert "Pass --recursive" in error_text(results[0])
+    assert "smaller --tile" in error_text(results[1])
 
 
 def test_report_maps_cancelled_to_skipped(tmp_path):

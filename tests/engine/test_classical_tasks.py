@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.errors import UsageError
-from engine.events import Progress
+from engine.events import Event, TileProgress
 from engine.imaging.image import Image
 from engine.tasks.common import lanczos_resize, lanczos_taps
 from engine.tasks.registry import RunContext, get_task, task_ids
@@ -124,12 +124,12 @@ def test_sharpen_keeps_alpha_and_metadata():
 
 
 def test_sharpen_reports_tile_progress():
-    events: list[Progress] = []
+    events: list[Event] = []
     task = get_task("sharpen")
     ctx = RunContext(progress=events.append, tile=32, item=5)
     task.process(Image(photo(70, 70)), task.parse_options({}), ctx)
     assert len(events) > 1 and events[-1].done == events[-1].total
-    assert {(e.stage, e.item) for e in events} == {("tiles", 5)}
+    assert {(type(e), e.item) for e in events} == {(TileProgress, 5)}
 
 
 # -- resize ---------------------------------------------------------------------------------

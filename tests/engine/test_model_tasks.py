@@ -101,7 +101,7 @@ def test_model_parameter_picks_another_model(store):
 
 
 def test_missing_weights_never_run_random(store, tmp_path):
-    assert "photogan models import" in get_task("deblur").weights_status()
+    assert "import one into the model store" in get_task("deblur").weights_status()
     settings = api.RunSettings(tmp_path / "out")
     src = tmp_path / "x.png"
     PILImage.new("RGB", (16, 16)).save(src)

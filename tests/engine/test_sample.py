@@ -7,8 +7,9 @@ import pytest
 from PIL import Image as PILImage
 
 from engine import api
+from engine.cli.hints import explain
 from engine.errors import Cancelled, UsageError, WeightsMissingError
-from engine.events import CancelToken
+from engine.events import CancelToken, GenerateProgress, SampleWritten
 from engine.store.importers import add_model
 from engine.tasks.registry import RunContext, get_task
 from engine.tasks.sample import grid_shape, slerp, tile_grid, walk_latents
@@ -57,9 +58,10 @@ def test_same_seed_same_bytes_other_seed_differs(tiny_dcgan, tmp_path):
 
 def test_without_a_model_it_refuses_and_says_how(store, tmp_path):
     task = get_task("sample")
-    assert "photogan models import" in task.weights_status()
-    with pytest.raises(WeightsMissingError, match="photogan models import"):
+    assert "import one into the model store" in task.weights_status()
+    with pytest.raises(WeightsMissingError, match="no trained model") as caught:
         task.generate(task.parse_options({}), tmp_path, RunContext())
+    assert "`photogan models import FILE --task sample`" in explain(caught.value)
     settings = api.RunSettings(out_dir=tmp_path / "out")
     with pytest.raises(WeightsMissingError):
         api.generate("sample", {}, settings)
@@ -78,7 +80,7 @@ def test_cancel_after_first_batch_writes_nothing(tiny_dcgan, tmp_path):
     ctx = RunContext(progress=progress, cancel=token)
     with pytest.raises(Cancelled):
         task.generate(task.parse_options({"count": 3, "gif": True}), tmp_path / "out", ctx)
-    assert events and events[0].stage == "generate"
+    assert events and isinstance(events[0], GenerateProgress)
     assert not list((tmp_path / "out").glob("*"))
 
 
@@ -93,7 +95,7 @@ def test_cancel_while_writing_removes_the_files_it_created(tiny_dcgan, tmp_path)
     written = []
 
     def progress(event):
-        if event.stage == "write":
+        if isinstance(event, SampleWritten):
             written.append(event.done)
             if event.done == 3:
                 token.cancel()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from engine.errors import Cancelled, UsageError
-from engine.events import CancelToken, Progress
+from engine.events import CancelToken, Event, IterationProgress, Notice
 from engine.imaging import color, io
 from engine.imaging.image import Image
 from engine.store import vgg19
@@ -62,8 +62,8 @@ def run(image: Image, events: list | None = None, cancel: CancelToken | None = N
     return task.process(image, task.parse_options(given), ctx)
 
 
-def losses(events: list[Progress]) -> list[float]:
-    return [e.data["loss"] for e in events if e.stage == "iterations"]
+def losses(events: list[Event]) -> list[float]:
+    return [e.loss for e in events if isinstance(e, IterationProgress)]
 
 
 # --- parameters -------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def test_output_keeps_the_photo_size_when_working_smaller():
               iterations=2)
     assert out.pixels.shape == (72, 100, 3)
     assert out.pixels.min() >= 0.0 and out.pixels.max() <= 1.0
-    assert [e.done for e in events if e.stage == "iterations"] == [1, 2]
+    assert [e.done for e in events if isinstance(e, IterationProgress)] == [1, 2]
 
 
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
@@ -136,7 +136,7 @@ def test_loss_decreases(style_path, optimizer):
     recorded = losses(events)
     assert len(recorded) == 6
     assert recorded[-1] < recorded[0]
-    last = [e for e in events if e.stage == "iterations"][-1]
+    last = [e for e in events if isinstance(e, IterationProgress)][-1]
     assert (last.done, last.total) == (6, 6) and last.message.startswith("loss ")
 
 
@@ -166,9 +166,9 @@ def test_cancel_after_two_iterations(style_path, optimizer):
     token = CancelToken()
     events = []
 
-    def progress(event: Progress) -> None:
+    def progress(event: Event) -> None:
         events.append(event)
-        if event.stage == "iterations" and event.done == 2:
+        if isinstance(event, IterationProgress) and event.done == 2:
             token.cancel()
 
     task = get_task("style")
@@ -176,7 +176,7 @@ def test_cancel_after_two_iterations(style_path, optimizer):
                                   "optimizer": optimizer})
     with pytest.raises(Cancelled):
         task.process(Image(photo()), options, RunContext(progress=progress, cancel=token))
-    assert [e.done for e in events if e.stage == "iterations"] == [1, 2]
+    assert [e.done for e in events if isinstance(e, IterationProgress)] == [1, 2]
 
 
 def test_gradient_matches_finite_differences():
@@ -221,7 +221,7 @@ def test_without_vgg19_the_fallback_runs_and_says_so(monkeypatch, style_path):
     assert get_task("style").quality_notice() == features.QUALITY_NOTICE
     events = []
     run(Image(photo()), events, style_image=str(style_path), iterations=2)
-    notices = [e for e in events if e.stage == "notice"]
+    notices = [e for e in events if isinstance(e, Notice)]
     assert len(notices) == 1 and "reduced quality" in notices[0].message
     assert features.VGG19_NOTOP_FILE in notices[0].message
     assert [net.kind for net in used] == ["random"]
@@ -301,7 +301,7 @@ def test_verified_vgg19_file_is_used(no_weights, monkeypatch, style_path):
     events = []
     out = run(Image(photo()), events, style_image=str(style_path), iterations=2)
     assert out.pixels.shape == (32, 48, 3)
-    assert not [e for e in events if e.stage == "notice"]
+    assert not [e for e in events if isinstance(e, Notice)]
     assert len(losses(events)) == 2
 
 
@@ -329,9 +329,9 @@ seen = []
 pixels = np.full((32, 48, 3), 0.5, np.float32)
 pixels[:, ::4] = 0.9
 out = task.process(Image(pixels), task.parse_options({"iterations": 2}),
-                   RunContext(progress=lambda e: seen.append(e.stage)))
+                   RunContext(progress=lambda e: seen.append(type(e).__name__)))
 print(json.dumps({"backend": __import__("keras").backend.backend(), "loss": loss,
-                  "shape": list(out.pixels.shape), "iterations": seen.count("iterations")}))
+                  "shape": list(out.pixels.shape), "iterations": seen.count("IterationProgress")}))
 """
 
 

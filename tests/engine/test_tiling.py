@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.errors import Cancelled, OutOfMemory
-from engine.events import CancelToken, Progress
+from engine.errors import HINT_DEVICE_MEMORY, Cancelled, OutOfMemory
+from engine.events import CancelToken, Event, TileProgress
 from engine.imaging.tiling import (
     auto_tile_size,
     feather_weights,
@@ -185,8 +185,9 @@ def test_oom_at_smallest_tile_raises_out_of_memory():
     def fail(call, batch):
         raise MemoryError()
 
-    with pytest.raises(OutOfMemory, match="--tile"):
+    with pytest.raises(OutOfMemory, match="Ran out of memory") as caught:
         run_tiled(Recorder(conv, fail), photo(100, 100), tile=128, overlap=4, min_tile=32)
+    assert caught.value.hint == HINT_DEVICE_MEMORY and "--" not in str(caught.value)
 
 
 def test_other_errors_propagate_unchanged():
@@ -228,9 +229,9 @@ def test_auto_tile_size_follows_free_memory_and_bounds():
 
 
 def test_progress_counts_tiles_up_to_total():
-    events: list[Progress] = []
+    events: list[Event] = []
     run_tiled(conv, photo(50, 70), tile=24, overlap=4, batch=2, progress=events.append, item=3)
-    assert events and all(e.stage == "tiles" and e.item == 3 for e in events)
+    assert events and all(isinstance(e, TileProgress) and e.item == 3 for e in events)
     assert [e.done for e in events] == sorted({e.done for e in events})
     assert events[-1].done == events[-1].total == len(plan_tiles(50, 70, 24, 4).tiles)
 

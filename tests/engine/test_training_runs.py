@@ -12,7 +12,8 @@ import h5py
 import numpy as np
 import pytest
 
-from engine.errors import UsageError
+from engine.cli.hints import explain
+from engine.errors import HINT_RESUME, UsageError
 from engine.events import CancelToken
 from engine.training.runner import TrainRequest, train
 
@@ -175,8 +176,9 @@ def test_resume_extends_a_run_and_drops_history_past_the_checkpoint(tmp_path, fi
 
 def test_runs_refuse_to_mix_settings(tmp_path, finished):
     out = finished("dcgan")
-    with pytest.raises(UsageError, match="--resume"):
+    with pytest.raises(UsageError, match="already holds a training run") as caught:
         run_tiny("dcgan", out)
+    assert caught.value.hint == HINT_RESUME and "Add --resume" in explain(caught.value)
     with pytest.raises(UsageError, match="ngf"):
         run_tiny("dcgan", out, resume=True, options={**TINY["dcgan"][1], "ngf": 8})
     with pytest.raises(UsageError, match="holds a dcgan run"):
@@ -294,8 +296,9 @@ def test_init_from_refuses_a_model_of_another_size_or_task(tmp_path, store, fini
     out = copy_run(finished("deblur"), tmp_path / "base")
     run_tiny("deblur", out, resume=True, export="base")
     bigger = {**TINY["deblur"][1], "ngf": 8}
-    with pytest.raises(UsageError, match="--set ngf=4"):
+    with pytest.raises(UsageError, match="size: ngf=4") as caught:
         run_tiny("deblur", tmp_path / "big", options=bigger, init_from="base")
+    assert "--" not in str(caught.value) and "--set ngf=4" in explain(caught.value)
     with pytest.raises(UsageError, match="for task deblur"):
         run_tiny("upscale", tmp_path / "up", init_from="base")
     with pytest.raises(UsageError, match="No model named 'nothing'"):

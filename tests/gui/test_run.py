@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 import gui.controllers.run as run_module
 import gui.controllers.window as window_module
+from engine.events import TileProgress
 from gui.queue_model import CANCELLED, DONE, FAILED, QUEUED
 from gui.worker import Worker
 from tests.gui.conftest import RUN_TIMEOUT_MS
@@ -68,6 +69,7 @@ def test_existing_outputs_are_skipped_unless_overwrite(window, run_and_wait, out
     assert result.count("skipped") == 1
     item = window.queue_model.items()[0]
     assert item.status == "skipped" and "already exists" in item.reason
+    assert "Tick 'Replace existing outputs'" in item.reason and "--" not in item.reason
     assert item.output == out_dir / "p_sharpen.png"
 
 
@@ -98,7 +100,7 @@ class CancelOnFirstTile(Worker):
         self.progress.connect(self._cancel_on_tiles, Qt.ConnectionType.DirectConnection)
 
     def _cancel_on_tiles(self, event) -> None:
-        if event.stage == "tiles":
+        if isinstance(event, TileProgress):
             CancelOnFirstTile.tiles_seen += 1
             self.cancel()
 

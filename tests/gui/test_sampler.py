@@ -10,7 +10,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from engine.events import Progress
+from engine.events import GenerateProgress
 from engine.tasks import registry
 from engine.tasks.params import Param
 from gui.controllers.sampler import SamplerController
@@ -41,7 +41,7 @@ class FakeSample(registry.Task):
             path = out_dir / f"sample_{i:03d}.png"
             Image.fromarray(np.full((16, 16, 3), level, np.uint8)).save(path)
             paths.append(path)
-            ctx.progress(Progress("generate", i + 1, options["count"]))
+            ctx.progress(GenerateProgress(done=i + 1, total=options["count"]))
         frames = [Image.open(p).convert("P") for p in paths]
         gif = out_dir / "walk.gif"
         frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)

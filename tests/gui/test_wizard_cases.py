@@ -15,7 +15,7 @@ import threading
 import pytest
 from PySide6.QtWidgets import QWizard
 
-from engine.events import Progress
+from engine.events import TrainStep
 from gui import training_worker
 from gui.controllers import training as training_module
 from gui.main_window import MainWindow
@@ -50,11 +50,11 @@ class FakeTraining:
             for step in range(self.steps + 1):
                 if cancel.cancelled:
                     return self._summary("cancelled", step - 1)
-                progress(Progress(stage="steps", done=step, total=self.steps, data={
-                    "losses": {"g_loss": 1.0 / (step + 1)}, "images_per_s": 20.0,
-                    "eta_s": 2.0 * (self.steps - step), "samples": None,
-                    "val": 0.5 if step == self.hold_at else None,  # never rate-limited
-                    "seconds": 0.1 * step, "metric": "val_l1", "run": str(plan.out)}))
+                progress(TrainStep(
+                    done=step, total=self.steps, losses={"g_loss": 1.0 / (step + 1)},
+                    images_per_s=20.0, eta_s=2.0 * (self.steps - step), samples=None,
+                    val=0.5 if step == self.hold_at else None,  # never rate-limited
+                    seconds=0.1 * step, metric="val_l1", run=str(plan.out)))
                 if step == self.hold_at:
                     self.held.set()
                     self.go.wait(WAIT_MS / 1000)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 
-from engine.errors import ImageReadError
-from engine.events import Progress
+from engine.errors import HINT_OVERWRITE, ImageReadError, UsageError
+from engine.events import ItemFinished, ItemResult, ItemStarted, TileProgress, TrainStep
 from gui.worker import Worker, WorkerHost
 from tests.gui.conftest import RUN_TIMEOUT_MS
 from tests.gui.helpers import make_photo
+
+RESULT = ItemResult(None, None, "done")
 
 
 def _start_and_wait(qtbot, host: WorkerHost, worker: Worker) -> list:
@@ -33,7 +35,7 @@ def _run(qtbot, job):
     worker = Worker(job)
     seen = []
     worker.started.connect(lambda: seen.append("started"))
-    worker.progress.connect(lambda e: seen.append(("progress", e.stage, e.done)))
+    worker.progress.connect(lambda e: seen.append(("progress", type(e).__name__, e.done)))
     worker.item_done.connect(lambda i, r: seen.append(("item_done", i, r)))
     worker.failed.connect(lambda m: seen.append(("failed", m)))
     return seen, _start_and_wait(qtbot, host, worker)[0]
@@ -41,16 +43,17 @@ def _run(qtbot, job):
 
 def test_signals_arrive_in_order_and_finished_carries_the_result(qtbot):
     def job(progress, cancel):
-        progress(Progress("batch", 0, 1, "a.jpg", 0, {"event": "start"}))
-        progress(Progress("tiles", 1, 2, item=0))
-        progress(Progress("tiles", 2, 2, item=0))
-        progress(Progress("batch", 1, 1, "a.jpg", 0, {"event": "done", "result": "R"}))
+        progress(ItemStarted(done=0, total=1, item=0, name="a.jpg"))
+        progress(TileProgress(done=1, total=2, item=0))
+        progress(TileProgress(done=2, total=2, item=0))
+        progress(ItemFinished(done=1, total=1, item=0, name="a.jpg", result=RESULT))
         return 42
 
     seen, result = _run(qtbot, job)
     assert result == 42
-    assert seen == ["started", ("progress", "batch", 0), ("progress", "tiles", 1),
-                    ("progress", "tiles", 2), ("progress", "batch", 1), ("item_done", 0, "R")]
+    assert seen == ["started", ("progress", "ItemStarted", 0), ("progress", "TileProgress", 1),
+                    ("progress", "TileProgress", 2), ("progress", "ItemFinished", 1),
+                    ("item_done", 0, RESULT)]
 
 
 def test_an_engine_error_becomes_failed_and_finished_still_fires(qtbot):
@@ -60,6 +63,16 @@ def test_an_engine_error_becomes_failed_and_finished_still_fires(qtbot):
     seen, result = _run(qtbot, job)
     assert result is None
     assert seen == ["started", ("failed", "x.png: not an image; check the file.")]
+
+
+def test_an_error_hint_is_worded_with_the_apps_controls_not_cli_flags(qtbot):
+    def job(progress, cancel):
+        raise UsageError("a_sharpen.jpg already exists.", hint=HINT_OVERWRITE)
+
+    seen, _ = _run(qtbot, job)
+    message = seen[-1][1]
+    assert seen[-1][0] == "failed" and message.startswith("a_sharpen.jpg already exists.")
+    assert "'Replace existing outputs'" in message and "--" not in message
 
 
 def test_a_bug_is_reported_as_a_sentence_and_its_traceback_logged(qtbot, monkeypatch, caplog,
@@ -82,7 +95,7 @@ def test_cancel_only_sets_the_token_and_the_job_stops_itself(qtbot):
         for i in range(10_000_000):
             cancel.check()
             if i == 0:
-                progress(Progress("steps", 1, 0))
+                progress(TrainStep(done=1, total=0))
         return "not cancelled"
 
     host = WorkerHost()
