@@ -34,9 +34,14 @@ from engine import backend
 from engine.imaging import color
 from engine.imaging.tiling import PredictFn
 
-# Working set per input pixel, used to pick an automatic tile size: a ResNet generator at
-# 64 filters keeps a few full-resolution float32 activations alive (64 ch x 4 B x ~4 live).
-GENERATOR_BYTES_PER_PIXEL = 64 * 4 * 6
+# Activations alive at once while a generator runs, counted in its largest activation: the
+# old fixed figure (64 channels x 4 B x 6) for a 64-filter ResNet generator, and 340 B per
+# pixel measured for the deblur U-Net (largest activation 64 B per pixel).
+LIVE_ACTIVATIONS = 6
+# Input side of the shape-only probe that finds the largest activation.
+PROBE_SIDE = 64
+# When the probe cannot run (a model that is not functional): a 64-filter generator.
+DEFAULT_BYTES_PER_PIXEL = 64 * 4 * LIVE_ACTIVATIONS
 
 # Convolutions with at most this many output channels and kernels at least this wide run as a
 # ``_BlockConv`` (a 3x3 kernel would need 1.8x the multiply-adds blocked, 5x5 and up <= 1.44x).
@@ -45,6 +50,7 @@ MIN_BLOCK_KERNEL = 5
 BLOCK = 2
 
 _INFERENCE_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_WORKING_SETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def make_predictor(model, input_range: str, output_range: str) -> PredictFn:
@@ -60,10 +66,35 @@ def make_predictor(model, input_range: str, output_range: str) -> PredictFn:
     return predict
 
 
-def batch_size_for(tile: int, bytes_per_pixel: float, free_bytes: int) -> int:
-    """How many ``tile``-sized tiles fit in a quarter of ``free_bytes`` (1 to 8)."""
-    per_tile = tile * tile * bytes_per_pixel
-    return int(max(1, min(8, (free_bytes // 4) // max(per_tile, 1))))
+def working_set_per_pixel(model) -> float:
+    """Bytes of working set per input tile pixel when ``model`` runs: ``LIVE_ACTIVATIONS``
+    times its largest float32 activation per input pixel (an upscaler's activations at 4x the
+    input size count 16x). Found from shapes alone on a ``PROBE_SIDE`` square input (nothing
+    is computed) and cached per model; ``DEFAULT_BYTES_PER_PIXEL`` when that is not
+    possible."""
+    cached = _WORKING_SETS.get(model)
+    if cached is None:
+        cached = _largest_activation(model) * 4.0 * LIVE_ACTIVATIONS
+        _WORKING_SETS[model] = cached
+    return cached
+
+
+def _largest_activation(model) -> float:
+    keras = backend.keras()
+    sizes = [3.0]
+
+    def call(layer, *args, **kwargs):
+        out = layer(*args, **kwargs)
+        for tensor in keras.tree.flatten(out):
+            sizes.append(math.prod(tensor.shape[1:]) / PROBE_SIDE**2)
+        return out
+
+    try:
+        keras.models.clone_model(model, clone_function=lambda layer: layer, call_function=call,
+                                 input_tensors=keras.Input((PROBE_SIDE, PROBE_SIDE, 3)))
+    except (ValueError, TypeError):
+        return DEFAULT_BYTES_PER_PIXEL / 4.0 / LIVE_ACTIVATIONS
+    return max(sizes)
 
 
 def inference_model(model):

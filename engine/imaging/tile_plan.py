@@ -1,51 +1,39 @@
-"""Tiled processing: pad, cut fixed-shape tiles, predict, blend with a feathered window, crop.
+"""Tile geometry: where fixed-shape tiles lie over an image, and how much of what they feed a
+model is photo.
 
-Pure functions, no state on objects and no ML-framework imports: backends pass in a ``predict``
-function over batches of tiles. The geometry, per axis, in input pixels:
+Pure numpy, no state. The geometry, per axis, in input pixels:
 
 * The image is reflect-padded (mirror without repeating the edge pixel, like
   ``np.pad(mode="reflect")``) by ``overlap`` pixels of *context* on every side. The padding is
   never materialised as a full copy: each tile is gathered straight from the image.
-* Every tile has one fixed shape ``T x T`` (so compiled predict functions never retrace). A tile
-  at padded position ``p`` is laid out as ``context | ramp | flat | ramp | context``, where the
-  context and ramp bands are each ``overlap`` wide. Its *core* is everything but the context.
-* Neighbouring tiles start ``T - 3 * overlap`` apart, so one tile's falling ramp lies exactly on
-  the next tile's rising ramp (the two ramps sum to one) and each tile's context lies on its
-  neighbour's flat part. The context gets zero weight, so for a model whose receptive-field
-  radius is at most ``overlap`` the result equals running it once on the whole padded image;
-  for models that are not that local (normalisation layers, huge receptive fields) the ramps
-  cross-fade neighbouring tiles so no seam can show.
-* The last tile on each axis is moved back to end at the padded border; the weighted sum
-  (``out += w * pred``, ``wsum += w``, then ``out /= wsum``) makes any overlap blend correctly,
-  including the mixed tile sizes left behind when out-of-memory halving re-plans a region.
+* Every tile has one fixed shape ``T_h x T_w`` (so compiled predict functions never retrace).
+  A tile at padded position ``p`` is laid out as ``context | ramp | flat | ramp | context``,
+  the context and ramp bands each ``overlap`` wide. Its *core* is everything but the context.
+* Neighbouring tiles start at most ``T - 3 * overlap`` apart, so one tile's falling ramp lies
+  on (or inside) the next tile's rising ramp and each tile's context lies on its neighbour's
+  flat part. The context gets zero weight, so for a model whose receptive-field radius is at
+  most ``overlap`` the result equals running it once on the whole padded image; for models
+  that are not that local the ramps cross-fade neighbouring tiles so no seam can show.
+* ``plan_tiles`` steps square tiles exactly ``T - 3 * overlap`` apart and moves the last one
+  back to end at the padded border; ``plan_fit`` picks how many tiles each axis needs and
+  then the smallest tile shape that covers the axis with that many, spread evenly, so no
+  tile is mostly a repeat of its neighbour (the photo-pixel share, ``photo_pixel_share``).
 """
 
 from __future__ import annotations
 
 import math
-import os
-import re
-from collections import deque
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import psutil
 
-from engine.errors import OutOfMemory
-from engine.events import CancelToken, Progress, ProgressFn, no_progress
-
-PredictFn = Callable[[np.ndarray], np.ndarray]
-
-# Share of the free memory one tile's working set may use when the tile size is automatic.
-_MEMORY_FRACTION = 0.25
-_OOM_CLASS_NAMES = {"ResourceExhaustedError", "OutOfMemoryError"}
-_OOM_MESSAGE = re.compile(r"(?i:out of memory|out_of_memory|resource_exhausted)|\bOOM\b")
+# ``plan_fit`` never plans tiles smaller than this (they would only add per-call overhead).
+MIN_FIT_SIDE = 64
 
 
 @dataclass(frozen=True)
 class TileSpec:
-    """One tile: top-left corner in the padded input and its side, in input pixels.
+    """One tile: top-left corner in the padded input and its shape, in input pixels.
 
     Padded coordinates are image coordinates shifted by ``overlap``: padded ``(0, 0)`` is image
     pixel ``(-overlap, -overlap)``.
@@ -53,7 +41,13 @@ class TileSpec:
 
     y: int
     x: int
-    size: int
+    height: int
+    width: int
+
+    @property
+    def size(self) -> int:
+        """The longer side (the side of a square tile)."""
+        return max(self.height, self.width)
 
 
 @dataclass(frozen=True)
@@ -61,21 +55,41 @@ class TilePlan:
     """Fixed-shape tiles covering an image.
 
     Attributes:
-        tile: the one tile side ``T`` used by every tile (a multiple of ``multiple``).
+        tile_height, tile_width: the one tile shape used by every tile (multiples of the
+            model's size multiple).
         overlap: context (and blend) band width in input pixels.
         padded_height, padded_width: extent of the (virtual) padded image the tiles lie in;
-            at least the image plus ``overlap`` on each side, and at least ``T``.
-        tiles: row-major tile positions, all of side ``T``.
+            at least the image plus ``overlap`` on each side, and at least the tile.
+        tiles: row-major tile positions.
+        batch: tiles per model call (a short last call is padded with zero tiles).
     """
 
-    tile: int
+    tile_height: int
+    tile_width: int
     overlap: int
     padded_height: int
     padded_width: int
     tiles: tuple[TileSpec, ...]
+    batch: int = 1
+
+    @property
+    def tile(self) -> int:
+        """The longer tile side (the side of a square plan)."""
+        return max(self.tile_height, self.tile_width)
+
+    @property
+    def calls(self) -> int:
+        """Model calls the plan takes."""
+        return -(-len(self.tiles) // self.batch)
+
+    @property
+    def fed_pixels(self) -> int:
+        """Input pixels fed to the model: every slot of every call, zero padding included."""
+        return self.calls * self.batch * self.tile_height * self.tile_width
 
 
-def _round_up(value: int, multiple: int) -> int:
+def round_up(value: int, multiple: int) -> int:
+    """``value`` rounded up to a multiple of ``multiple``."""
     return -(-value // multiple) * multiple
 
 
@@ -84,7 +98,7 @@ def smallest_tile(overlap: int, multiple: int = 1) -> int:
 
     Tiles step ``T - 3 * overlap`` apart, so ``T`` is kept at least ``4 * overlap``.
     """
-    return _round_up(max(4 * overlap, 1), multiple)
+    return round_up(max(4 * overlap, 1), multiple)
 
 
 def axis_positions(length: int, tile: int, overlap: int) -> list[int]:
@@ -105,7 +119,7 @@ def axis_positions(length: int, tile: int, overlap: int) -> list[int]:
 
 
 def plan_tiles(height: int, width: int, tile: int, overlap: int, multiple: int = 1) -> TilePlan:
-    """Plan fixed-shape tiles covering a ``height x width`` image.
+    """Plan square fixed-shape tiles of a requested side covering a ``height x width`` image.
 
     Args:
         height, width: image size in input pixels (>= 1).
@@ -117,82 +131,109 @@ def plan_tiles(height: int, width: int, tile: int, overlap: int, multiple: int =
         multiple: the model's size multiple; the tile side is always a multiple of it.
 
     Returns:
-        A ``TilePlan`` whose tiles all have side ``plan.tile``.
+        A ``TilePlan`` whose tiles all have side ``plan.tile``; one tile per call.
     """
+    _check(height, width, tile, overlap, multiple)
+    side = round_up(max(tile, smallest_tile(overlap, multiple)), multiple)
+    side = min(side, round_up(max(height, width) + 2 * overlap, multiple))
+    rows = axis_positions(height, side, overlap)
+    cols = axis_positions(width, side, overlap)
+    return TilePlan(
+        tile_height=side,
+        tile_width=side,
+        overlap=overlap,
+        padded_height=max(height + 2 * overlap, side),
+        padded_width=max(width + 2 * overlap, side),
+        tiles=tuple(TileSpec(y, x, side, side) for y in rows for x in cols),
+    )
+
+
+def _check(height: int, width: int, tile: int, overlap: int, multiple: int) -> None:
     if height < 1 or width < 1:
         raise ValueError(f"cannot tile an empty image ({height}x{width})")
     if tile < 1 or overlap < 0 or multiple < 1:
         raise ValueError(f"bad tiling arguments tile={tile} overlap={overlap} multiple={multiple}")
-    side = _round_up(max(tile, smallest_tile(overlap, multiple)), multiple)
-    side = min(side, _round_up(max(height, width) + 2 * overlap, multiple))
-    rows = axis_positions(height, side, overlap)
-    cols = axis_positions(width, side, overlap)
+
+
+def fit_side(length: int, count: int, overlap: int, multiple: int) -> int:
+    """The smallest tile side (a multiple of ``multiple``) with which ``count`` tiles cover an
+    axis of ``length`` image pixels: ``count * T >= length + 2 * overlap + 3 * overlap *
+    (count - 1)`` (strides of at most ``T - 3 * overlap``)."""
+    need = length + 2 * overlap + 3 * overlap * (count - 1)
+    side = round_up(-(-need // count), multiple)
+    if count > 1:
+        side = max(side, smallest_tile(overlap, multiple))
+    return side
+
+
+def spread_positions(length: int, side: int, count: int, overlap: int) -> list[int]:
+    """``count`` tile starts spread evenly from 0 to the padded border minus ``side``."""
+    last = max(length + 2 * overlap, side) - side
+    if count == 1 or last <= 0:
+        return [0]
+    return [i * last // (count - 1) for i in range(count)]
+
+
+def plan_fit(height: int, width: int, max_pixels: float, overlap: int, multiple: int = 1,
+             max_side: int | None = None, max_batch: int = 1) -> TilePlan:
+    """The tile shape and layout that feed the model the fewest pixels within a memory limit.
+
+    Tries every count of rows and columns; for each, the smallest tile shape that covers the
+    image (``fit_side``); keeps the layout with the fewest fed pixels whose tile has at most
+    ``max_pixels`` pixels (and sides at most ``max_side``). Ties go to fewer, squarer tiles.
+    Then as many tiles per call as ``max_pixels`` allows (at most ``max_batch``), spread so
+    the calls are about equally full.
+
+    Args:
+        height, width: image size in input pixels.
+        max_pixels: tile pixels (times the batch) one call may hold, from the memory budget.
+        overlap, multiple: as for ``plan_tiles``.
+        max_side: a cap on either tile side (``None``: none).
+        max_batch: the most tiles per call.
+
+    Returns:
+        A ``TilePlan``; when even the smallest tile exceeds ``max_pixels`` the plan uses it
+        anyway (out-of-memory halving takes over from there).
+    """
+    _check(height, width, 1, overlap, multiple)
+    cap = max_side if max_side else 1 << 30
+    best = None
+    for rows in range(1, _most_tiles(height, overlap, multiple) + 1):
+        th = fit_side(height, rows, overlap, multiple)
+        for cols in range(1, _most_tiles(width, overlap, multiple) + 1):
+            tw = fit_side(width, cols, overlap, multiple)
+            fits = th * tw <= max_pixels and max(th, tw) <= cap
+            # Layouts that fit first, then the fewest fed pixels, fewest and squarest tiles.
+            key = (0 if fits else th * tw, rows * th * cols * tw, rows * cols, abs(th - tw))
+            if best is None or key < best[0]:
+                best = (key, rows, cols, th, tw)
+            if fits:
+                break  # more columns only feed more pixels
+    assert best is not None
+    _, rows, cols, th, tw = best
+    ys = spread_positions(height, th, rows, overlap)
+    xs = spread_positions(width, tw, cols, overlap)
+    count = rows * cols
+    batch = int(max(1, min(max_batch, count, max_pixels // (th * tw))))
+    batch = -(-count // -(-count // batch))  # equal calls: 5 tiles at 4 per call -> 3 + 2
     return TilePlan(
-        tile=side,
-        overlap=overlap,
-        padded_height=max(height + 2 * overlap, side),
-        padded_width=max(width + 2 * overlap, side),
-        tiles=tuple(TileSpec(y, x, side) for y in rows for x in cols),
+        tile_height=th, tile_width=tw, overlap=overlap,
+        padded_height=max(height + 2 * overlap, th), padded_width=max(width + 2 * overlap, tw),
+        tiles=tuple(TileSpec(y, x, th, tw) for y in ys for x in xs), batch=batch,
     )
 
 
-def auto_tile_size(
-    bytes_per_pixel: float,
-    free_bytes: int | None = None,
-    multiple: int = 1,
-    lo: int = 64,
-    hi: int = 2048,
-) -> int:
-    """A tile side whose working set fits in a quarter of the free memory.
-
-    Args:
-        bytes_per_pixel: working-set bytes per *input* tile pixel (inputs, activations,
-            outputs, blending temporaries), as estimated by the caller.
-        free_bytes: memory available to the work; ``None`` reads the free system RAM (GPU
-            backends pass the free device memory).
-        multiple: the result is a multiple of this.
-        lo, hi: bounds on the result (``lo`` wins when memory is very short; out-of-memory
-            halving takes over from there).
-    """
-    if bytes_per_pixel <= 0:
-        raise ValueError(f"bytes_per_pixel must be positive, got {bytes_per_pixel}")
-    if free_bytes is None:
-        free_bytes = free_memory()
-    side = int(math.sqrt(max(free_bytes, 0) * _MEMORY_FRACTION / bytes_per_pixel))
-    side = min(max(side, lo), hi)
-    return max(side // multiple * multiple, _round_up(lo, multiple))
+def _most_tiles(length: int, overlap: int, multiple: int) -> int:
+    """Tiles along an axis at the smallest useful tile side (more would not help)."""
+    side = max(smallest_tile(overlap, multiple), round_up(MIN_FIT_SIDE, multiple))
+    stride = max(side - 3 * overlap, 1)
+    return max(1, math.ceil(max(length + 2 * overlap - side, 0) / stride) + 1)
 
 
-def free_memory() -> int:
-    """Free system RAM in bytes, capped by ``PHOTOGAN_MEMORY_BUDGET`` when set.
-
-    A cluster worker sets the cap to its own share of the node, so workers sharing a node
-    do not each plan tiles for all of its memory.
-    """
-    free = int(psutil.virtual_memory().available)
-    budget = os.environ.get("PHOTOGAN_MEMORY_BUDGET", "")
-    return min(free, int(budget)) if budget.isdigit() else free
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` (or an exception it was raised from) means memory ran out.
-
-    Recognises ``MemoryError``, TensorFlow's ``ResourceExhaustedError``, torch's
-    ``OutOfMemoryError`` (by class name, so neither is imported) and messages such as
-    ``CUDA out of memory``, ``RESOURCE_EXHAUSTED`` or ``OOM when allocating``.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, MemoryError):
-            return True
-        if {cls.__name__ for cls in type(current).__mro__} & _OOM_CLASS_NAMES:
-            return True
-        if _OOM_MESSAGE.search(str(current)):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+def photo_pixel_share(plan: TilePlan, height: int, width: int) -> float:
+    """Photo pixels over the pixels the plan feeds the model (context, overlap and batch
+    padding are the rest): 1.0 is no waste."""
+    return height * width / plan.fed_pixels
 
 
 def reflect_indices(indices: np.ndarray, size: int) -> np.ndarray:
@@ -225,184 +266,13 @@ def gather(pixels: np.ndarray, top: int, left: int, height: int, width: int) -> 
     return pixels[rows, cols]
 
 
-def feather_weights(size: int, band: int) -> np.ndarray:
-    """1-D blend weights for a tile output of ``size`` pixels with ``band``-wide context.
-
-    Zero over the outer ``band`` (context), a linear ramp ``(k + 0.5) / band`` over the next
-    ``band``, one in the middle. Float32, shape ``(size,)``; all ones when ``band`` is 0.
-    """
-    if band == 0:
-        return np.ones(size, np.float32)
-    centers = np.arange(size, dtype=np.float64) + 0.5
-    edge_distance = np.minimum(centers, size - centers)
-    return np.clip((edge_distance - band) / band, 0.0, 1.0).astype(np.float32)
-
-
 def split_tile(spec: TileSpec, size: int, overlap: int, height: int, width: int) -> list[TileSpec]:
-    """Re-plan one tile's share of the image with smaller tiles of side ``size``.
+    """Re-plan one tile's share of the image with smaller square tiles of side ``size``.
 
     The new tiles' cores cover the part of ``spec``'s core that lies inside the image.
     """
-    core = spec.size - 2 * overlap
-    top, bottom = max(spec.y, 0), min(spec.y + core, height)
-    left, right = max(spec.x, 0), min(spec.x + core, width)
+    top, bottom = max(spec.y, 0), min(spec.y + spec.height - 2 * overlap, height)
+    left, right = max(spec.x, 0), min(spec.x + spec.width - 2 * overlap, width)
     rows = axis_positions(bottom - top, size, overlap)
     cols = axis_positions(right - left, size, overlap)
-    return [TileSpec(top + y, left + x, size) for y in rows for x in cols]
-
-
-def halved_tile(size: int, floor: int, multiple: int, cause: BaseException) -> int:
-    """The next tile side after running out of memory at ``size``.
-
-    Raises:
-        OutOfMemory: when halving would go below ``floor``.
-    """
-    half = size // 2 // multiple * multiple
-    if half < floor:
-        raise OutOfMemory(
-            f"Ran out of memory even with {size}-pixel tiles; try a smaller --tile, "
-            "close other programs, or run on the CPU (--device cpu)."
-        ) from cause
-    return half
-
-
-@dataclass
-class _Canvas:
-    """The full-size accumulators: weighted output sum and (single-channel) weight sum."""
-
-    out: np.ndarray
-    wsum: np.ndarray
-    scale: int
-    overlap: int
-
-
-def _new_canvas(height: int, width: int, channels: int, scale: int, overlap: int) -> _Canvas:
-    out = np.zeros((height * scale, width * scale, channels), np.float32)
-    wsum = np.zeros((height * scale, width * scale), np.float32)
-    return _Canvas(out, wsum, scale, overlap)
-
-
-def _blend(canvas: _Canvas, spec: TileSpec, pred: np.ndarray, weights: np.ndarray) -> None:
-    """Add one tile's output (``(S, S, C)``, ``S = size * scale``) into the canvas.
-
-    Only the tile's core is touched (its context has zero weight), clipped to the image.
-    """
-    s, band = canvas.scale, canvas.overlap * canvas.scale
-    side = spec.size * s
-    # Tile output pixel i lands on output pixel origin + i, origin from padded -> image coords.
-    oy, ox = (spec.y - canvas.overlap) * s, (spec.x - canvas.overlap) * s
-    y0, y1 = max(oy + band, 0), min(oy + side - band, canvas.out.shape[0])
-    x0, x1 = max(ox + band, 0), min(ox + side - band, canvas.out.shape[1])
-    if y0 >= y1 or x0 >= x1:
-        return
-    w = np.outer(weights[y0 - oy : y1 - oy], weights[x0 - ox : x1 - ox])
-    canvas.out[y0:y1, x0:x1] += pred[y0 - oy : y1 - oy, x0 - ox : x1 - ox] * w[:, :, None]
-    canvas.wsum[y0:y1, x0:x1] += w
-
-
-def _fill_batch(
-    pixels: np.ndarray, specs: list[TileSpec], overlap: int, buffer: np.ndarray
-) -> np.ndarray:
-    """Gather ``specs`` into ``buffer`` (``(batch, T, T, C)``); unused slots are zeroed."""
-    for i, spec in enumerate(specs):
-        buffer[i] = gather(pixels, spec.y - overlap, spec.x - overlap, spec.size, spec.size)
-    buffer[len(specs) :] = 0.0
-    return buffer
-
-
-def _checked_prediction(pred: np.ndarray, count: int, side: int) -> np.ndarray:
-    pred = np.asarray(pred, dtype=np.float32)
-    if pred.ndim != 4 or pred.shape[0] < count or pred.shape[1:3] != (side, side):
-        raise ValueError(
-            f"predict returned shape {pred.shape}; expected ({count}, {side}, {side}, C)"
-        )
-    return pred
-
-
-def _take(queue: deque[TileSpec], count: int) -> list[TileSpec]:
-    return [queue.popleft() for _ in range(min(count, len(queue)))]
-
-
-def _replan(
-    pending: Iterable[TileSpec], size: int, overlap: int, height: int, width: int
-) -> deque[TileSpec]:
-    out: deque[TileSpec] = deque()
-    for spec in pending:
-        out.extend(split_tile(spec, size, overlap, height, width))
-    return out
-
-
-def run_tiled(
-    predict: PredictFn,
-    pixels: np.ndarray,
-    *,
-    scale: int = 1,
-    tile: int = 512,
-    overlap: int = 16,
-    multiple: int = 1,
-    batch: int = 1,
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
-    item: int | None = None,
-    min_tile: int = 32,
-) -> np.ndarray:
-    """Run ``predict`` over fixed-shape tiles of ``pixels`` and blend the outputs.
-
-    Args:
-        predict: ``(N, T, T, C)`` float32 -> ``(N, T * scale, T * scale, C_out)``; called with
-            exactly ``batch`` tiles each time (a short last batch is padded with zero tiles)
-            and one ``T`` per image, except after out-of-memory halving.
-        pixels: ``(H, W, C)`` float array in whatever range ``predict`` expects.
-        scale: integer output/input size ratio of ``predict``.
-        tile: requested tile side in input pixels (see ``plan_tiles``).
-        overlap: context in input pixels; at least the receptive-field radius for exact output.
-        multiple: ``T`` is a multiple of this (models with down/up-sampling stages).
-        batch: tiles per ``predict`` call.
-        progress: gets ``Progress(stage="tiles", done, total, item=item)`` after each call;
-            ``done`` counts tiles, and ``total`` grows when out-of-memory halving re-plans the
-            remaining tiles.
-        cancel: checked before each call.
-        item: batch item index passed back in progress events.
-        min_tile: out-of-memory halving never goes below this (nor below ``4 * overlap``).
-
-    Returns:
-        ``(H * scale, W * scale, C_out)`` float32.
-
-    Raises:
-        Cancelled: when ``cancel`` is set.
-        OutOfMemory: when ``predict`` runs out of memory even at the smallest tile.
-    """
-    if scale < 1 or int(scale) != scale or batch < 1 or pixels.ndim != 3:
-        raise ValueError(f"bad arguments: scale={scale} batch={batch} pixels {pixels.shape}")
-    scale = int(scale)
-    height, width, channels = pixels.shape
-    plan = plan_tiles(height, width, tile, overlap, multiple)
-    floor = max(_round_up(min_tile, multiple), smallest_tile(overlap, multiple))
-    queue, size, done = deque(plan.tiles), plan.tile, 0
-    canvas: _Canvas | None = None
-    buffer = np.empty((batch, size, size, channels), np.float32)
-    while queue:
-        specs = _take(queue, batch)
-        if cancel is not None:
-            cancel.check()
-        try:
-            pred = _checked_prediction(
-                predict(_fill_batch(pixels, specs, overlap, buffer)), len(specs), size * scale
-            )
-        except Exception as exc:
-            if not is_out_of_memory(exc):
-                raise
-            size = halved_tile(size, floor, multiple, exc)
-            queue = _replan([*specs, *queue], size, overlap, height, width)
-            buffer = np.empty((batch, size, size, channels), np.float32)
-            continue
-        if canvas is None:
-            canvas = _new_canvas(height, width, pred.shape[3], scale, overlap)
-        weights = feather_weights(size * scale, overlap * scale)
-        for spec, tile_out in zip(specs, pred):
-            _blend(canvas, spec, tile_out, weights)
-        done += len(specs)
-        progress(Progress(stage="tiles", done=done, total=done + len(queue), item=item))
-    assert canvas is not None  # every plan has at least one tile
-    np.divide(canvas.out, canvas.wsum[:, :, None], out=canvas.out)
-    return canvas.out
+    return [TileSpec(top + y, left + x, size, size) for y in rows for x in cols]
