@@ -347,7 +347,7 @@ def bench_generator(name: str, image: Image, *, repeat: int, tile: int, peak: fl
     with memory:
         model = _build(arch, config)
         policy = task.policy(manifest, model)
-        plan = plan_for(image.height, image.width, policy, tile=tile)
+        plan = plan_for(image.height, image.width, policy, tile=tile, scale=manifest.scale)
         predictor = plain_predictor if plain else make_predictor
         counter = TileCounter(predictor(model, manifest.input_range, manifest.output_range))
         counter(np.zeros((plan.batch, plan.tile_height, plan.tile_width, 3), np.float32))

@@ -19,9 +19,10 @@ from engine.imaging.tile_plan import TilePlan, plan_fit, plan_tiles, round_up
 
 # Share of the free memory one call's working set may use when the tile size is automatic.
 MEMORY_FRACTION = 0.25
-# ... and at most this many bytes on the CPU: past ~1.5 megapixels per call bigger tiles
-# save little (docs/BENCHMARKS.md), and the photo's own arrays need the rest (a 24-megapixel
-# photo stays under 3 GB of peak RSS).
+# ... and at most this many bytes, or as much as the full-size arrays the task holds anyway
+# (input, output and blend weights) if that is more: past ~1.5 megapixels per call bigger
+# tiles save little (docs/BENCHMARKS.md), and a 24-megapixel photo through deblur stays under
+# 3 GB of peak RSS; a 4x upscale, whose output alone is 16x the photo, may use more.
 MAX_WORKING_SET = 1536 * 1024 * 1024
 
 
@@ -68,11 +69,18 @@ def free_memory() -> int:
     return min(free, int(budget)) if budget.isdigit() else free
 
 
-def working_budget(free_bytes: int | None = None) -> float:
+def working_budget(free_bytes: int | None = None, array_bytes: int = 0) -> float:
     """Bytes one model call may use: ``MEMORY_FRACTION`` of ``free_bytes`` (default: the free
-    memory), at most ``MAX_WORKING_SET``."""
+    memory), at most ``MAX_WORKING_SET`` or ``array_bytes`` (the task's full-size arrays),
+    whichever is larger."""
     free = free_memory() if free_bytes is None else free_bytes
-    return min(max(free, 0) * MEMORY_FRACTION, MAX_WORKING_SET)
+    return min(max(free, 0) * MEMORY_FRACTION, max(MAX_WORKING_SET, array_bytes))
+
+
+def array_bytes(height: int, width: int, scale: int = 1, channels: int = 3) -> int:
+    """Bytes of the full-size float32 arrays a tiled run holds: the input, the output and its
+    blend-weight plane."""
+    return 4 * height * width * (channels + scale * scale * (channels + 1))
 
 
 def auto_tile_size(
@@ -100,20 +108,21 @@ def auto_tile_size(
     return max(side // multiple * multiple, round_up(lo, multiple))
 
 
-def round_down_side(policy: TilingPolicy, cap: int) -> int:
+def round_down_side(policy: TilingPolicy, cap: int, free_bytes: int | None = None) -> int:
     """The side of the largest square tile the memory budget holds under ``policy`` (at most
     ``cap``, a multiple of ``policy.multiple``, at least ``policy.multiple``)."""
-    side = min(int(math.sqrt(working_budget() / policy.bytes_per_pixel)), cap)
+    side = min(int(math.sqrt(working_budget(free_bytes) / policy.bytes_per_pixel)), cap)
     return max(side // policy.multiple * policy.multiple, policy.multiple)
 
 
 def plan_for(height: int, width: int, policy: TilingPolicy, *, tile: int = 0,
-             free_bytes: int | None = None) -> TilePlan:
+             scale: int = 1, free_bytes: int | None = None) -> TilePlan:
     """The tile plan for a ``height x width`` image under ``policy``.
 
     Args:
         tile: a tile side the user asked for (square tiles of that side, one per call), or 0
             to size tiles from the memory budget (``working_budget``).
+        scale: the output/input size ratio (the output arrays count in the budget).
         free_bytes: memory available (``None``: the free system memory).
 
     Returns:
@@ -123,6 +132,7 @@ def plan_for(height: int, width: int, policy: TilingPolicy, *, tile: int = 0,
     """
     if tile:
         return plan_tiles(height, width, int(tile), policy.overlap, policy.multiple)
-    pixels = working_budget(free_bytes) / policy.bytes_per_pixel
+    budget = working_budget(free_bytes, array_bytes(height, width, scale))
+    pixels = budget / policy.bytes_per_pixel
     return plan_fit(height, width, pixels, policy.overlap, policy.multiple,
                     max_side=policy.max_tile, max_batch=policy.max_batch)

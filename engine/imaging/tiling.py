@@ -28,6 +28,7 @@ from engine.imaging.tile_plan import (
 )
 from engine.imaging.tile_policy import (
     TilingPolicy,
+    array_bytes,
     auto_tile_size,
     free_memory,
     plan_for,
@@ -48,7 +49,7 @@ from engine.imaging.tile_run import (
 
 __all__ = [
     "CLASSICAL", "PredictFn", "TileFn", "TilePlan", "TileRun", "TileSpec", "TilingPolicy",
-    "auto_tile_size", "axis_positions", "feather_weights", "free_memory", "gather",
+    "array_bytes", "auto_tile_size", "axis_positions", "feather_weights", "free_memory", "gather",
     "halved_tile", "is_out_of_memory", "per_tile", "photo_pixel_share", "plan_fit", "plan_for",
     "plan_tiles", "process_image", "reflect_indices", "round_down_side", "run_plan",
     "run_tiled", "scaled_alpha", "smallest_tile", "split_tile", "working_budget",
@@ -73,7 +74,7 @@ def process_image(image: Image, predict: PredictFn, policy: TilingPolicy, run: T
         A copy of ``image`` with pixels ``(H * scale, W * scale, 3)`` float32 in ``[0, 1]``;
         alpha is kept when ``scale`` is 1, else Lanczos-resized with the same tiling.
     """
-    plan = plan_for(image.height, image.width, policy, tile=run.tile)
+    plan = plan_for(image.height, image.width, policy, tile=run.tile, scale=scale)
     pixels = run_plan(predict, image.pixels, plan, scale=scale, multiple=policy.multiple,
                       progress=run.progress, cancel=run.cancel, item=run.item)
     np.clip(pixels, 0.0, 1.0, out=pixels)
