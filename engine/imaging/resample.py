@@ -7,6 +7,8 @@ every other operation.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -78,9 +80,7 @@ def lanczos_resize(pixels: np.ndarray, height: int, width: int, run: TileRun) ->
     in_h, in_w = pixels.shape[:2]
     factor = height // in_h
     if height == in_h * factor and width == in_w * factor and factor >= 1:
-        policy = TilingPolicy(overlap=LANCZOS_OVERLAP, max_tile=CLASSICAL.max_tile,
-                              bytes_per_pixel=CLASSICAL.bytes_per_pixel * factor * factor,
-                              max_batch=1)
+        policy = replace(CLASSICAL, bytes_per_pixel=CLASSICAL.bytes_per_pixel * factor**2)
         plan = plan_for(in_h, in_w, policy, tile=run.tile)
         return run_plan(per_tile(_cv2_upscaler(factor)), pixels, plan, scale=factor,
                         progress=run.progress, cancel=run.cancel, item=run.item)
@@ -122,8 +122,7 @@ def lanczos_taps(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray]:
 def _resample_tiled(pixels: np.ndarray, height: int, width: int, run: TileRun) -> np.ndarray:
     """Lanczos resample in output-space tiles; see ``lanczos_resize``."""
     rows, cols = lanczos_taps(pixels.shape[0], height), lanczos_taps(pixels.shape[1], width)
-    policy = TilingPolicy(overlap=0, max_tile=CLASSICAL.max_tile,
-                          bytes_per_pixel=CLASSICAL.bytes_per_pixel, max_batch=1)
+    policy = replace(CLASSICAL, overlap=0)
     plan = plan_for(height, width, policy, tile=run.tile)
     out = np.empty((height, width, pixels.shape[2]), np.float32)
     for done, spec in enumerate(plan.tiles, start=1):
