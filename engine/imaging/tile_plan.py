@@ -101,17 +101,18 @@ def smallest_tile(overlap: int, multiple: int = 1) -> int:
     return round_up(max(4 * overlap, 1), multiple)
 
 
-def axis_positions(length: int, tile: int, overlap: int) -> list[int]:
+def axis_positions(length: int, tile: int, overlap: int, multiple: int = 1) -> list[int]:
     """Tile starts (padded coordinates) along one axis of ``length`` image pixels.
 
-    The tiles' cores cover padded ``[overlap, overlap + length)``; the last tile ends at
-    ``max(length + 2 * overlap, tile)``.
+    Starts are multiples of ``multiple`` (so a model that downsamples sees the sampling grid
+    of one whole-image pass), ``tile - 3 * overlap`` apart rounded down to it; the tiles'
+    cores cover padded ``[overlap, overlap + length)`` and the last tile ends at
+    ``length + 2 * overlap`` or less than ``multiple`` past it.
     """
-    extent = max(length + 2 * overlap, tile)
-    last = extent - tile
+    last = round_up(max(length + 2 * overlap - tile, 0), multiple)
     if last <= 0:
         return [0]  # one tile covers the axis: no stride needed, however small the tile
-    stride = tile - 3 * overlap if overlap else tile
+    stride = (tile - 3 * overlap if overlap else tile) // multiple * multiple
     if stride < 1:
         raise ValueError(f"tile {tile} is too small for overlap {overlap}")
     starts = list(range(0, last, stride))
@@ -136,14 +137,14 @@ def plan_tiles(height: int, width: int, tile: int, overlap: int, multiple: int =
     _check(height, width, tile, overlap, multiple)
     side = round_up(max(tile, smallest_tile(overlap, multiple)), multiple)
     side = min(side, round_up(max(height, width) + 2 * overlap, multiple))
-    rows = axis_positions(height, side, overlap)
-    cols = axis_positions(width, side, overlap)
+    rows = axis_positions(height, side, overlap, multiple)
+    cols = axis_positions(width, side, overlap, multiple)
     return TilePlan(
         tile_height=side,
         tile_width=side,
         overlap=overlap,
-        padded_height=max(height + 2 * overlap, side),
-        padded_width=max(width + 2 * overlap, side),
+        padded_height=max(height + 2 * overlap, rows[-1] + side),
+        padded_width=max(width + 2 * overlap, cols[-1] + side),
         tiles=tuple(TileSpec(y, x, side, side) for y in rows for x in cols),
     )
 
@@ -155,23 +156,30 @@ def _check(height: int, width: int, tile: int, overlap: int, multiple: int) -> N
         raise ValueError(f"bad tiling arguments tile={tile} overlap={overlap} multiple={multiple}")
 
 
+def _gap(overlap: int, multiple: int) -> int:
+    """How much shorter than the tile the stride of a fitted plan is: ``3 * overlap`` rounded
+    up to ``multiple`` (so strides stay multiples of it)."""
+    return round_up(3 * overlap, multiple)
+
+
 def fit_side(length: int, count: int, overlap: int, multiple: int) -> int:
-    """The smallest tile side (a multiple of ``multiple``) with which ``count`` tiles cover an
-    axis of ``length`` image pixels: ``count * T >= length + 2 * overlap + 3 * overlap *
-    (count - 1)`` (strides of at most ``T - 3 * overlap``)."""
-    need = length + 2 * overlap + 3 * overlap * (count - 1)
+    """The smallest tile side (a multiple of ``multiple``) with which ``count`` tiles, a
+    stride of ``T - _gap`` apart, cover an axis of ``length`` image pixels plus context:
+    ``count * T >= length + 2 * overlap + _gap * (count - 1)``."""
+    gap = _gap(overlap, multiple)
+    need = length + 2 * overlap + gap * (count - 1)
     side = round_up(-(-need // count), multiple)
     if count > 1:
-        side = max(side, smallest_tile(overlap, multiple))
+        side = max(side, smallest_tile(overlap, multiple), gap + multiple)
     return side
 
 
-def spread_positions(length: int, side: int, count: int, overlap: int) -> list[int]:
-    """``count`` tile starts spread evenly from 0 to the padded border minus ``side``."""
-    last = max(length + 2 * overlap, side) - side
-    if count == 1 or last <= 0:
+def spread_positions(length: int, side: int, count: int, overlap: int,
+                     multiple: int = 1) -> list[int]:
+    """``count`` tile starts ``side - _gap`` apart from 0 (multiples of ``multiple``)."""
+    if count == 1 or side >= length + 2 * overlap:
         return [0]
-    return [i * last // (count - 1) for i in range(count)]
+    return [i * (side - _gap(overlap, multiple)) for i in range(count)]
 
 
 def plan_fit(height: int, width: int, max_pixels: float, overlap: int, multiple: int = 1,
@@ -211,14 +219,15 @@ def plan_fit(height: int, width: int, max_pixels: float, overlap: int, multiple:
                 break  # more columns only feed more pixels
     assert best is not None
     _, rows, cols, th, tw = best
-    ys = spread_positions(height, th, rows, overlap)
-    xs = spread_positions(width, tw, cols, overlap)
+    ys = spread_positions(height, th, rows, overlap, multiple)
+    xs = spread_positions(width, tw, cols, overlap, multiple)
     count = rows * cols
     batch = int(max(1, min(max_batch, count, max_pixels // (th * tw))))
     batch = -(-count // -(-count // batch))  # equal calls: 5 tiles at 4 per call -> 3 + 2
     return TilePlan(
         tile_height=th, tile_width=tw, overlap=overlap,
-        padded_height=max(height + 2 * overlap, th), padded_width=max(width + 2 * overlap, tw),
+        padded_height=max(height + 2 * overlap, ys[-1] + th),
+        padded_width=max(width + 2 * overlap, xs[-1] + tw),
         tiles=tuple(TileSpec(y, x, th, tw) for y in ys for x in xs), batch=batch,
     )
 
@@ -266,13 +275,14 @@ def gather(pixels: np.ndarray, top: int, left: int, height: int, width: int) -> 
     return pixels[rows, cols]
 
 
-def split_tile(spec: TileSpec, size: int, overlap: int, height: int, width: int) -> list[TileSpec]:
+def split_tile(spec: TileSpec, size: int, overlap: int, height: int, width: int,
+               multiple: int = 1) -> list[TileSpec]:
     """Re-plan one tile's share of the image with smaller square tiles of side ``size``.
 
     The new tiles' cores cover the part of ``spec``'s core that lies inside the image.
     """
     top, bottom = max(spec.y, 0), min(spec.y + spec.height - 2 * overlap, height)
     left, right = max(spec.x, 0), min(spec.x + spec.width - 2 * overlap, width)
-    rows = axis_positions(bottom - top, size, overlap)
-    cols = axis_positions(right - left, size, overlap)
+    rows = axis_positions(bottom - top, size, overlap, multiple)
+    cols = axis_positions(right - left, size, overlap, multiple)
     return [TileSpec(top + y, left + x, size, size) for y in rows for x in cols]

@@ -151,12 +151,11 @@ def _take(queue: deque[TileSpec], count: int) -> list[TileSpec]:
     return [queue.popleft() for _ in range(min(count, len(queue)))]
 
 
-def _replan(
-    pending: Iterable[TileSpec], size: int, overlap: int, height: int, width: int
-) -> deque[TileSpec]:
+def _replan(pending: Iterable[TileSpec], size: int, overlap: int, height: int, width: int,
+            multiple: int) -> deque[TileSpec]:
     out: deque[TileSpec] = deque()
     for spec in pending:
-        out.extend(split_tile(spec, size, overlap, height, width))
+        out.extend(split_tile(spec, size, overlap, height, width, multiple))
     return out
 
 
@@ -254,7 +253,7 @@ def _shrink(state: _State, specs: list[TileSpec], exc: BaseException, floor: int
         state.resize(state.shape, state.batch // 2, channels)
         return
     size = halved_tile(max(state.shape), floor, multiple, exc)
-    state.queue = _replan([*specs, *state.queue], size, overlap, height, width)
+    state.queue = _replan([*specs, *state.queue], size, overlap, height, width, multiple)
     state.resize((size, size), 1, channels)
 
 

@@ -180,3 +180,32 @@ def test_instance_norm_canvas_tiles_of_a_24_megapixel_photo_are_mostly_photo():
             assert start % 4 == 0
             total[start : start + axis.side] += weights
         np.testing.assert_allclose(total, 1.0, atol=1e-6)
+
+
+def pooled(batch: np.ndarray) -> np.ndarray:
+    """``conv``, then 2x2 average pooling and nearest upsampling: like a U-Net's strided
+    stages, its output depends on where the 2-pixel grid falls (size multiple 2)."""
+    y = conv(batch)
+    n, h, w, c = y.shape
+    y = y.reshape(n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+    return y.repeat(2, axis=1).repeat(2, axis=2)
+
+
+@pytest.mark.parametrize("plan_of", [
+    lambda h, w: plan_fit(h, w, 40 * 40, RADIUS + 1, 2, max_batch=2),
+    lambda h, w: plan_tiles(h, w, 36, RADIUS + 1, 2),
+], ids=["fitted", "square"])
+def test_tiles_start_on_the_size_multiple_so_strided_models_match_the_whole_image(plan_of):
+    height, width = 61, 47
+    pixels_in = photo(height, width)
+    plan = plan_of(height, width)
+    assert len(plan.tiles) > 1
+    assert all(s.y % 2 == 0 and s.x % 2 == 0 for s in plan.tiles)
+    overlap = plan.overlap
+    padded = np.pad(pixels_in, ((overlap, overlap + 1), (overlap, overlap + 1), (0, 0)),
+                    mode="reflect")  # whole image, padded to even sides like one big tile
+    expected = pooled(padded[None, : padded.shape[0] // 2 * 2, : padded.shape[1] // 2 * 2])[0]
+    expected = expected[overlap : overlap + height, overlap : overlap + width]
+    out = run_plan(pooled, pixels_in, plan, multiple=2)
+    # Within the pooling's reach the tile's context decides; away from tile edges exact.
+    np.testing.assert_allclose(out, expected, atol=1e-5)
