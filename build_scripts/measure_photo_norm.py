@@ -19,11 +19,11 @@ import numpy as np
 
 from engine.imaging import io as imaging
 from engine.imaging.image import Image
+from engine.imaging.tiling import process_image
 from engine.inference import make_predictor
 from engine.photo_norm import photo_norm_models, run_exact
 from engine.store import catalog
 from engine.store.loader import load_model
-from engine.tasks.common import process_tiled
 from engine.tasks.registry import RunContext, get_task
 
 
@@ -46,7 +46,7 @@ def main() -> None:
     pixels = cv2.resize(imaging.read(args.photo).pixels, (width, height),
                         interpolation=cv2.INTER_CUBIC).clip(0, 1).astype(np.float32)
     kw = dict(input_range=manifest.input_range, output_range=manifest.output_range,
-              multiple=max(1, manifest.size_multiple), overlap=task.overlap)
+              multiple=max(1, manifest.size_multiple), overlap=task.tiling.overlap)
     print(f"{args.model} ({manifest.config}), {width}x{height}, "
           f"{len(photo_norm_models(model).norms)} norm layers")
     start = time.perf_counter()
@@ -59,8 +59,8 @@ def main() -> None:
               f"{_levels(tiled, whole)}")
         predict = make_predictor(model, manifest.input_range, manifest.output_range)
         start = time.perf_counter()
-        old = process_tiled(Image(pixels), predict, RunContext(tile=tile), overlap=task.overlap,
-                            multiple=kw["multiple"]).pixels
+        old = process_image(Image(pixels), predict, task.policy(manifest),
+                            RunContext(tile=tile)).pixels
         print(f"old mirrored tiles, tile {tile}: {time.perf_counter() - start:.1f} s, "
               f"{_levels(old, whole)}")
 

@@ -169,10 +169,10 @@ class TileCounter:
 
     def __init__(self, predict: Callable[[np.ndarray], np.ndarray]) -> None:
         self.predict = predict
-        self.slots: Counter[int] = Counter()
+        self.slots: Counter[tuple[int, int]] = Counter()
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        self.slots[int(batch.shape[1])] += int(batch.shape[0])
+        self.slots[(int(batch.shape[1]), int(batch.shape[2]))] += int(batch.shape[0])
         return self.predict(batch)
 
 
@@ -212,10 +212,10 @@ def bench_generator(name: str, image: Image, *, repeat: int, tile: int, peak: fl
                     memory: PeakRss, plain: bool = False) -> BenchRow:
     """Time one image-to-image generator through ``ModelTask.process_with`` (``plain``: with
     ``plain_predictor`` instead of ``make_predictor``; the row is named ``<name>[plain]``)."""
-    from engine.inference import GENERATOR_BYTES_PER_PIXEL, make_predictor
+    from engine.imaging.tiling import photo_pixel_share, plan_for
+    from engine.inference import make_predictor
     from engine.store.importers import arch_fields
     from engine.store.manifest import Manifest
-    from engine.tasks.common import tile_size
     from engine.tasks.registry import RunContext, get_task
 
     task_id = GENERATORS[name][0]
@@ -223,28 +223,25 @@ def bench_generator(name: str, image: Image, *, repeat: int, tile: int, peak: fl
     task = get_task(task_id)
     manifest = Manifest(id="bench", task=task_id, arch=arch, config=dict(config),
                         **arch_fields(arch))
-    bytes_per_pixel = GENERATOR_BYTES_PER_PIXEL * manifest.scale**2
-    side = tile_size(RunContext(tile=tile), bytes_per_pixel, max(1, manifest.size_multiple),
-                     task.max_tile)
-    ctx = RunContext(cancel=cancel, tile=side)
+    ctx = RunContext(cancel=cancel, tile=tile)
     options = task.parse_options({})
 
     def run() -> None:
         counter.slots.clear()
-        task.process_with(image, counter, manifest, options, ctx)
+        task.process_with(image, counter, manifest, options, ctx, policy)
 
     with memory:
         model = _build(arch, config)
+        policy = task.policy(manifest, model)
+        plan = plan_for(image.height, image.width, policy, tile=tile, scale=manifest.scale)
         predictor = plain_predictor if plain else make_predictor
         counter = TileCounter(predictor(model, manifest.input_range, manifest.output_range))
-        task.process_with(image.with_pixels(image.pixels[:side, :side]), counter, manifest,
-                          options, ctx)
+        counter(np.zeros((plan.batch, plan.tile_height, plan.tile_width, 3), np.float32))
         seconds = best_time(run, repeat)
-    flops = sum(count_flops(model, (t, t, 3)) * n for t, n in counter.slots.items())
-    fed = sum(t * t * n for t, n in counter.slots.items())
+    flops = sum(count_flops(model, (h, w, 3)) * n for (h, w), n in counter.slots.items())
     return _row(f"{name}[plain]" if plain else name, image, seconds, memory, flops, peak,
                 arch=arch, config=config,
-                tile=max(counter.slots), tile_efficiency=image.width * image.height / fed)
+                tile=plan.tile, tile_efficiency=photo_pixel_share(plan, image.height, image.width))
 
 
 def bench_sample(image: Image, *, repeat: int, peak: float | None,

@@ -136,11 +136,11 @@ def _layer_flops(layer, keras) -> int:
 
 def synthetic_photo(width: int, height: int, seed: int = 0) -> Image:
     """A deterministic photo-like ``Image``: smooth colour regions plus fine texture."""
-    import cv2
+    from engine.imaging.resample import resize_to
 
     rng = np.random.default_rng(seed)
     coarse = rng.random((max(2, height // 64), max(2, width // 64), 3), dtype=np.float32)
-    smooth = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
+    smooth = resize_to(coarse, width, height, "bicubic")
     texture = rng.normal(0.0, 0.04, (height, width, 3)).astype(np.float32)
     return Image(pixels=np.clip(smooth + texture, 0.0, 1.0).astype(np.float32))
 

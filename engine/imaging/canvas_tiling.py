@@ -6,9 +6,10 @@ handling see the mirrored context. Here the canvas is what the model would get i
 (the photo reflect-padded at the bottom and right to the size multiple, nothing else), and
 tiles lie inside it:
 
-* Per axis, tiles of side ``T`` (``min(T, canvas)``) start at multiples of the size multiple
-  (so strided layers see the same sampling grid as in one pass), ``T - 3 * overlap`` apart
-  (rounded down to the multiple), the last one ending at the canvas edge.
+* Per axis, tiles of side ``T`` (``min(T, canvas)``, then shrunk to the smallest side that
+  needs no more tiles, so less of the photo is fed twice) start at multiples of the size
+  multiple (so strided layers see the same sampling grid as in one pass), ``T - 3 * overlap``
+  apart (rounded down to the multiple), the last one ending at the canvas edge.
 * A tile edge on the canvas border keeps full weight up to the border (the model pads there
   exactly as in one pass); an interior edge has ``overlap`` of zero-weight context, then an
   ``overlap`` linear ramp. Weights are divided by their sum over the tiles, so at every pixel
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.imaging.tiling import gather
+from engine.imaging.tile_plan import gather
 
 
 def round_up(value: int, multiple: int) -> int:
@@ -92,13 +93,25 @@ def _ramp(side: int, overlap: int, before: bool, after: bool) -> np.ndarray:
     return w
 
 
+def _starts(length: int, side: int, overlap: int, multiple: int) -> list[int]:
+    """Tile starts along an axis: multiples of ``multiple``, ``side - 3 * overlap`` apart
+    (rounded down to the multiple), the last tile ending at the canvas edge."""
+    stride = max((side - 3 * overlap) // multiple * multiple, multiple)
+    return [*range(0, length - side, stride), length - side]
+
+
 def plan_axis(length: int, tile: int, overlap: int, multiple: int) -> AxisPlan:
     """Tiles along a canvas axis of ``length`` (a multiple of ``multiple``)."""
     side = min(round_up(max(tile, min_tile(overlap, multiple)), multiple), length)
     if side == length:
         return AxisPlan((0,), side, np.ones((1, side), np.float32))
-    stride = max((side - 3 * overlap) // multiple * multiple, multiple)
-    starts = [*range(0, length - side, stride), length - side]
+    starts = _starts(length, side, overlap, multiple)
+    # The smallest side that needs no more tiles: less of the photo is fed twice.
+    floor = min_tile(overlap, multiple)
+    while side - multiple >= floor and len(_starts(length, side - multiple, overlap,
+                                                   multiple)) == len(starts):
+        side -= multiple
+        starts = _starts(length, side, overlap, multiple)
     raw = np.stack([_ramp(side, overlap, s > 0, s + side < length) for s in starts])
     total = np.zeros(length, np.float64)
     for s, w in zip(starts, raw):

@@ -4,6 +4,7 @@ ids are unique across both."""
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
 from pathlib import Path
@@ -25,9 +26,32 @@ def user_models_dir() -> Path:
     return user_data_dir() / "models"
 
 
+# root -> (signature of its manifests, the manifests read then).
+_CACHE: dict[Path, tuple[tuple, list[Manifest]]] = {}
+
+
+def _signature(root: Path) -> tuple:
+    """What changes when a model is added, removed or edited under ``root``: each model
+    folder's name and its manifest's modification time and size (a few ``stat`` calls, no
+    reading)."""
+    entries = []
+    for folder in sorted(root.iterdir()):
+        try:
+            stat = (folder / MANIFEST).stat()
+        except OSError:
+            continue
+        entries.append((folder.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
 def _scan(root: Path) -> list[Manifest]:
+    """The manifests under ``root``, read again only when ``_signature`` changed."""
     if not root.is_dir():
         return []
+    signature = _signature(root)
+    cached = _CACHE.get(root)
+    if cached is not None and cached[0] == signature:
+        return copy.deepcopy(cached[1])  # callers may change what they get
     found = []
     for folder in sorted(root.iterdir()):
         if (folder / MANIFEST).is_file():
@@ -35,6 +59,7 @@ def _scan(root: Path) -> list[Manifest]:
                 found.append(load_manifest(folder))
             except ModelError:
                 continue  # a broken user folder must not hide every other model
+    _CACHE[root] = (signature, copy.deepcopy(found))
     return found
 
 

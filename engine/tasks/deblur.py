@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from engine.imaging.image import Image
+from engine.imaging.tiling import TilingPolicy
 from engine.tasks.model_task import ModelTask
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, register
@@ -43,7 +44,7 @@ class Deblur(ModelTask):
     id = "deblur"
     title = "Deblur"
     description = "Removes camera-shake and focus blur (U-Net or DeblurGAN generator)."
-    overlap = 48
+    tiling = TilingPolicy(overlap=48)
     extra_params = (
         Param("keep_tones", "bool", True, "Keep the photo's colours and tones exactly as they "
               "are (blur never changes them): removes any faint tint or tone shift the "

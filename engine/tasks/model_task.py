@@ -11,12 +11,17 @@ import numpy as np
 from engine import photo_norm
 from engine.errors import HINT_IMPORT_MODEL, WeightsMissingError
 from engine.imaging.image import Image
-from engine.imaging.tiling import PredictFn
-from engine.inference import GENERATOR_BYTES_PER_PIXEL, make_predictor
+from engine.imaging.tiling import (
+    PredictFn,
+    TilingPolicy,
+    process_image,
+    round_down_side,
+    scaled_alpha,
+)
+from engine.inference import make_predictor, working_set_per_pixel
 from engine.store import catalog
 from engine.store.loader import load_model
 from engine.store.manifest import Manifest
-from engine.tasks.common import process_tiled, resize_alpha, tile_size
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, Task
 
@@ -64,13 +69,13 @@ class StoredModelMixin:
 class ModelTask(StoredModelMixin, Task):
     """An image task running a stored generator over tiles.
 
-    Subclasses set ``id``, ``title``, ``description``, ``extra_params`` and ``overlap`` (the
-    context in input pixels each tile gets; large enough for the network's receptive field to
-    make seams invisible) and may override ``finish`` to post-process the model output.
+    Subclasses set ``id``, ``title``, ``description``, ``extra_params`` and ``tiling`` (whose
+    ``overlap`` is the context in input pixels each tile gets; large enough for the network's
+    receptive field to make seams invisible; the size multiple and working set come from the
+    model) and may override ``finish`` to post-process the model output.
     """
 
-    overlap: ClassVar[int] = 32
-    max_tile: ClassVar[int] = 512
+    tiling: ClassVar[TilingPolicy] = TilingPolicy(overlap=32)
     # Instance-norm generators run the whole photo in one pass up to this side (memory
     # permitting), and tile beyond it with the photo's statistics (``engine.photo_norm``).
     exact_max_tile: ClassVar[int] = 8192
@@ -86,36 +91,37 @@ class ModelTask(StoredModelMixin, Task):
             return self.finish(image, self.process_exact(image, model, manifest, ctx),
                                options, ctx)
         predict = make_predictor(model, manifest.input_range, manifest.output_range)
-        return self.process_with(image, predict, manifest, options, ctx)
+        return self.process_with(image, predict, manifest, options, ctx,
+                                 self.policy(manifest, model))
+
+    def policy(self, manifest: Manifest, model=None) -> TilingPolicy:
+        """The task's tiling policy for ``manifest``'s model: its size multiple, and the
+        working set per tile pixel of ``model`` (``inference.working_set_per_pixel``)."""
+        per_pixel = working_set_per_pixel(model) if model is not None else None
+        return self.tiling.with_model(manifest.size_multiple, per_pixel)
 
     def process_exact(self, image: Image, model, manifest: Manifest, ctx: RunContext) -> Image:
         """Run an instance-norm generator as the official code would on the whole photo: one
         pass when the canvas fits the tile budget (``ctx.tile`` squared, or sized from free
         memory), else tiles normalised with the photo's statistics (two passes)."""
-        multiple = max(1, manifest.size_multiple)
-        budget = tile_size(ctx, GENERATOR_BYTES_PER_PIXEL * manifest.scale ** 2, multiple,
-                           self.exact_max_tile)
+        policy = self.policy(manifest, model)
+        budget = int(ctx.tile) or round_down_side(policy, self.exact_max_tile)
         pixels = photo_norm.run_exact(
             model, image.pixels, input_range=manifest.input_range,
-            output_range=manifest.output_range, scale=manifest.scale, multiple=multiple,
-            tile=budget, overlap=self.overlap, progress=ctx.progress, cancel=ctx.cancel,
+            output_range=manifest.output_range, scale=manifest.scale, multiple=policy.multiple,
+            tile=budget, overlap=policy.overlap, progress=ctx.progress, cancel=ctx.cancel,
             item=ctx.item)
         np.clip(pixels, 0.0, 1.0, out=pixels)
-        alpha = image.alpha
-        if alpha is not None and manifest.scale != 1:
-            alpha = resize_alpha(alpha, pixels.shape[0], pixels.shape[1], ctx)
-        return image.with_pixels(pixels, alpha)
+        return image.with_pixels(pixels, scaled_alpha(image, pixels.shape[0], pixels.shape[1],
+                                                      ctx))
 
     def process_with(self, image: Image, predict: PredictFn, manifest: Manifest, options: dict,
-                     ctx: RunContext) -> Image:
-        """Tile ``predict`` (made from ``manifest``'s model) over ``image`` and ``finish``; what
-        ``process`` does once the model is loaded (``photogan bench`` times this path)."""
-        result = process_tiled(
-            image, predict, ctx, scale=manifest.scale, overlap=self.overlap,
-            multiple=max(1, manifest.size_multiple),
-            bytes_per_pixel=GENERATOR_BYTES_PER_PIXEL * manifest.scale ** 2,
-            max_tile=self.max_tile,
-        )
+                     ctx: RunContext, policy: TilingPolicy | None = None) -> Image:
+        """Tile ``predict`` (made from ``manifest``'s model) over ``image`` under ``policy``
+        (default: ``self.policy(manifest)``) and ``finish``; what ``process`` does once the
+        model is loaded (``photogan bench`` times this path)."""
+        policy = policy or self.policy(manifest)
+        result = process_image(image, predict, policy, ctx, scale=manifest.scale)
         return self.finish(image, result, options, ctx)
 
     def finish(self, source: Image, result: Image, options: dict, ctx: RunContext) -> Image:

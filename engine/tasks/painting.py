@@ -6,6 +6,7 @@ import. What a shipped model was trained on is stated in its model card, shown w
 
 from __future__ import annotations
 
+from engine.imaging.tiling import TilingPolicy
 from engine.tasks.model_task import ModelTask
 from engine.tasks.registry import register
 
@@ -18,7 +19,7 @@ class PhotoToPainting(ModelTask):
                    "shipped model learned from Van Gogh's The Starry Night (not Monet: no "
                    "Monet paintings are available offline); import the official "
                    "style_monet.pth for Monet.")
-    overlap = 64
+    tiling = TilingPolicy(overlap=64)
 
 
 @register
@@ -28,4 +29,4 @@ class PaintingToPhoto(ModelTask):
     description = ("Turns a painting into a photo-like image with a CycleGAN generator. The "
                    "shipped model learned the way back from Van Gogh's The Starry Night; "
                    "import the official monet2photo.pth for Monet.")
-    overlap = 64
+    tiling = TilingPolicy(overlap=64)

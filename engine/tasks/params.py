@@ -107,12 +107,26 @@ class Param:
         }
 
 
+class Options(dict):
+    """Options validated for one task (what ``parse_options`` returns): a plain dict of
+    parameter name -> value that remembers its task, so a run parses them once and later
+    layers (the API, the batch) take them as they are."""
+
+    def __init__(self, task_id: str, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.task_id = task_id
+
+
 def parse_options(params: tuple[Param, ...], given: dict[str, Any], task_id: str) -> dict:
     """Validate user options against declared parameters and fill in defaults.
+
+    ``given`` already parsed for ``task_id`` (an ``Options``) is returned unchanged.
 
     Raises:
         UsageError: for an unknown name (listing the known ones) or a bad value.
     """
+    if isinstance(given, Options) and given.task_id == task_id:
+        return given
     by_name = {p.name: p for p in params}
     unknown = [n for n in given if n not in by_name]
     if unknown:
@@ -120,4 +134,5 @@ def parse_options(params: tuple[Param, ...], given: dict[str, Any], task_id: str
         raise UsageError(
             f"Task '{task_id}' has no parameter '{unknown[0]}'; its parameters are: {known}."
         )
-    return {p.name: p.parse(given[p.name]) if p.name in given else p.default for p in params}
+    return Options(task_id, {p.name: p.parse(given[p.name]) if p.name in given else p.default
+                            for p in params})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.imaging.image import Image
-from engine.tasks.common import lanczos_resize, resize_alpha
+from engine.imaging.resample import lanczos_resize, resize_alpha
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, Task, register
 
@@ -17,7 +17,7 @@ def output_size(height: int, width: int, scale: float) -> tuple[int, int]:
 
 @register
 class Resize(Task):
-    """Lanczos resize of pixels and alpha; see ``common.lanczos_resize`` for the tiling."""
+    """Lanczos resize of pixels and alpha; see ``resample.lanczos_resize`` for the tiling."""
 
     id = "resize"
     title = "Resize"

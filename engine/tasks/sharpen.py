@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from functools import partial
 
 import cv2
 import numpy as np
 
 from engine.imaging.image import Image
-from engine.tasks.common import per_tile, process_tiled
+from engine.imaging.tiling import CLASSICAL, per_tile, process_image
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, Task, register
 
@@ -77,4 +78,5 @@ class Sharpen(Task):
             sigma=sigma,
             threshold=float(options["threshold"]),
         )
-        return process_tiled(image, per_tile(fn), ctx, overlap=blur_radius(sigma))
+        policy = replace(CLASSICAL, overlap=blur_radius(sigma))
+        return process_image(image, per_tile(fn), policy, ctx)

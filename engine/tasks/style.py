@@ -25,10 +25,9 @@ from engine.errors import HINT_IMPORT_VGG19, PhotoGANError, UsageError
 from engine.events import IterationProgress, Notice, no_progress
 from engine.imaging import color, io
 from engine.imaging.image import Image
-from engine.imaging.resample import resize_to
+from engine.imaging.resample import lanczos_resize, resize_to
 from engine.style import features
 from engine.style.palette import match_colors
-from engine.tasks.common import lanczos_resize
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, Task, register
 

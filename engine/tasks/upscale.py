@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from engine.imaging.image import Image
-from engine.tasks.common import lanczos_resize
+from engine.imaging.resample import lanczos_resize
+from engine.imaging.tiling import TilingPolicy
 from engine.tasks.model_task import ModelTask
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, register
@@ -14,8 +15,7 @@ class Upscale(ModelTask):
     id = "upscale"
     title = "Upscale 4x"
     description = "Enlarges photos 4x with recovered detail (SRGAN generator)."
-    overlap = 24
-    max_tile = 256
+    tiling = TilingPolicy(overlap=24)
     extra_params = (
         Param("outscale", "choice", 4, "Final size: 4x from the model, or 2x/3x by a Lanczos "
               "downscale of the 4x result.", choices=(4, 3, 2)),

@@ -11,7 +11,7 @@ import pytest
 from engine.errors import UsageError
 from engine.events import Event, TileProgress
 from engine.imaging.image import Image
-from engine.tasks.common import lanczos_resize, lanczos_taps
+from engine.imaging.resample import lanczos_resize, lanczos_taps
 from engine.tasks.registry import RunContext, get_task, task_ids
 
 TOL = 1.0 / 255.0

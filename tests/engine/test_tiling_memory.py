@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.imaging.image import Image
-from engine.tasks.common import CLASSICAL_MAX_TILE
+from engine.imaging.resample import CLASSICAL
 from engine.tasks.registry import RunContext, get_task
 
 HEIGHT, WIDTH = 4000, 6000
@@ -52,7 +52,7 @@ def test_sharpen_24_megapixels_peak_memory_is_image_arrays_plus_tile_working_set
 
     image_bytes = pixels.nbytes  # the input; the output has the same size
     weight_map = HEIGHT * WIDTH * 4  # one float32 channel
-    tile_array = (CLASSICAL_MAX_TILE + 2 * math.ceil(3 * RADIUS)) ** 2 * 3 * 4
+    tile_array = (CLASSICAL.max_tile + 2 * math.ceil(3 * RADIUS)) ** 2 * 3 * 4
     assert peak <= image_bytes + weight_map + 8 * tile_array
     assert peak <= (2 * image_bytes + weight_map) * 1.5  # with the input, as the issue states
     float64_whole_image = 3 * 2 * image_bytes  # padded copy, blur and result in float64
