@@ -41,7 +41,6 @@ from engine.imaging import color, io
 from engine.resources import APP_NAME, resource_path, user_config_dir
 from engine.tasks.registry import RunContext, get_task
 from engine.training.kinds import SPECS as TRAINING_SPECS
-from engine.training.presets import DEFAULTS as TRAINING_DEFAULTS
 from engine.training.presets import KINDS as TRAINING_KINDS
 from engine.training.presets import PRESET_NAMES as TRAINING_PRESETS
 from engine.training.request import TrainRequest
@@ -68,7 +67,7 @@ __all__ = [
     "SAMPLE_COVERAGE_MIN", "evaluate", "evaluate_sample", "evaluate_style", "parse_size",
     "parse_tasks", "run_bench", "style_table",
     # training and the training wizard
-    "TRAINING_DEFAULTS", "TRAINING_KINDS", "TRAINING_PRESETS", "TRAINING_SPECS",
+    "TRAINING_KINDS", "TRAINING_PRESETS", "TRAINING_SPECS",
     "training_kind", "training_kinds",
     "train", "scan_training_data", "degradation_preview", "training_presets",
     "estimate_training_seconds", "training_limits", "check_training_settings",
