@@ -61,7 +61,7 @@ class Style(Task):
         Param("tv_weight", "float", 3.0,
               "Smoothness: higher values remove speckle and noise from the result.",
               min=0.0, max=1e6),
-        Param("structure_weight", "float", 10.0,
+        Param("structure_weight", "float", 30.0,
               "How firmly the photo's outlines are kept under the brushwork (edges of the "
               "blurred brightness); 0 lets the strokes redraw them.",
               min=0.0, max=1e6),
