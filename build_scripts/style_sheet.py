@@ -4,11 +4,14 @@ CycleGAN), next to the painting.
 
 Reads the outputs that ``photogan eval style|painting --save DIR`` wrote (so the sheet shows
 exactly what was scored) and writes ``docs/models/style_sheet.jpg``: a top row with the
-painting, then one row per photo: photo | style task | painting task, all at the same height.
+paintings, then one row per photo: photo | style task with each painting | painting task,
+all at the same height.
 
-Run (after the two evals)::
+Run (after the evals)::
 
-    .venv/bin/python build_scripts/style_sheet.py --style-out runs/eval/style_out \\
+    .venv/bin/python build_scripts/style_sheet.py \
+        --style-out starry_night=runs/eval/style_starry_out \
+        --style-out elephants=runs/eval/style_eleph_out \
         --painting-out runs/eval/painting_out
 """
 
@@ -30,7 +33,7 @@ from engine.imaging.resample import resize_to  # noqa: E402
 from engine.tasks.style import read_style  # noqa: E402
 
 PHOTOS = ["nature_LadyBird.jpg", "data_building.jpg", "data_coffee.png"]
-HEIGHT = 240
+HEIGHT = 160
 GAP = 6
 
 
@@ -51,18 +54,24 @@ def _row(images: list[np.ndarray], width: int) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "photos" / "heldout")
-    parser.add_argument("--style-out", type=Path, required=True)
+    parser.add_argument("--style-out", action="append", required=True, metavar="STYLE=DIR",
+                        help="a bundled style and the folder its style-task outputs are in")
     parser.add_argument("--painting-out", type=Path, required=True)
-    parser.add_argument("--style", default="starry_night")
+    parser.add_argument("--painting", default="starry_night",
+                        help="the painting the painting task's model learned")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "models" / "style_sheet.jpg")
     args = parser.parse_args(argv)
-    rows = [[_height(read_style(args.style))]]
+    styles = [(name, Path(folder)) for name, folder in
+              (item.split("=", 1) for item in args.style_out)]
+    paintings = [name for name, _ in styles]
+    paintings += [args.painting] if args.painting not in paintings else []
+    rows = [[_height(read_style(name)) for name in paintings]]
     for name in PHOTOS:
         stem = Path(name).stem
         photo = fit_long_side(io.read(args.data / name).pixels, 512)
-        styled = io.read(args.style_out / f"{stem}.png").pixels
+        styled = [io.read(folder / f"{stem}.png").pixels for _, folder in styles]
         painted = io.read(args.painting_out / f"{stem}.png").pixels
-        rows.append([_height(p) for p in (photo, styled, painted)])
+        rows.append([_height(p) for p in (photo, *styled, painted)])
     width = max(sum(i.shape[1] + GAP for i in r) - GAP for r in rows)
     sheet = []
     for row in rows:

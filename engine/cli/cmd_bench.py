@@ -100,5 +100,7 @@ def format_report(report) -> str:
                                for i, (c, w) in enumerate(zip(r, widths))))
     units = {row.task: row.rate_unit for row in report.rows if row.rate_unit}
     lines += [f"rate of {task}: {unit}" for task, unit in units.items()]
+    lines += [f"{row.task}: {row.config['cpu_seconds']} CPU-seconds (all cores) for the full run"
+              for row in report.rows if (row.config or {}).get("cpu_seconds")]
     lines += [f"{row.task} failed: {row.error}" for row in report.rows if row.error]
     return "\n".join(lines)

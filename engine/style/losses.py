@@ -10,10 +10,18 @@ random fallback network and at every working size.
 
 from __future__ import annotations
 
+import numpy as np
 from keras import ops
 
 # Keeps the relative losses finite for an all-black target (zero features).
 EPSILON = 1e-8
+# Brightness the structure term compares: the plain channel mean, not Rec. 601 luma, so the
+# term's gradient moves R, G and B alike (luma weights push green 5x as hard as blue and
+# paint rainbow fringes along every outline).
+GREY = (1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0)
+# Gaussian blur (sigma, working-size pixels) before the structure term compares luma edges:
+# outlines wider than a brush stroke (about 5 px at 512) are kept, strokes are free to change.
+STRUCTURE_BLUR = 3.0
 
 
 def gram_matrix(features):
@@ -90,6 +98,38 @@ def total_variation(image):
     return ops.mean(ops.square(right)) + ops.mean(ops.square(down))
 
 
+def _gaussian_taps(sigma: float) -> np.ndarray:
+    radius = max(1, int(round(3 * sigma)))
+    x = np.arange(-radius, radius + 1, dtype=np.float32)
+    taps = np.exp(-0.5 * (x / sigma) ** 2)
+    return taps / taps.sum()
+
+
+def luma_edges(image, sigma: float = STRUCTURE_BLUR):
+    """Horizontal and vertical differences of the blurred brightness (channel mean) of
+    ``(1, H, W, 3)`` in ``[0, 1]``: a ``(1, H - 1, W - 1, 2)`` tensor (the outlines the
+    structure term keeps)."""
+    luma = ops.sum(image * ops.convert_to_tensor(np.array(GREY, np.float32)), axis=-1,
+                   keepdims=True)
+    taps = _gaussian_taps(sigma)
+    # Mirrored borders: zero padding would draw a dark frame, an outline the photo lacks.
+    radius = len(taps) // 2
+    luma = ops.pad(luma, ((0, 0), (radius, radius), (radius, radius), (0, 0)), "symmetric")
+    luma = ops.depthwise_conv(luma, ops.convert_to_tensor(taps[:, None, None, None]),
+                              padding="valid")
+    luma = ops.depthwise_conv(luma, ops.convert_to_tensor(taps[None, :, None, None]),
+                              padding="valid")
+    right = luma[:, :-1, 1:, :] - luma[:, :-1, :-1, :]
+    down = luma[:, 1:, :-1, :] - luma[:, :-1, :-1, :]
+    return ops.concatenate([right, down], axis=-1)
+
+
+def structure_loss(image, target_edges):
+    """Relative squared error of ``luma_edges(image)`` against the content's edges: 0 when
+    the blurred outlines are the same, about 1 when they are gone (a flat image)."""
+    return relative_error(luma_edges(image), target_edges)
+
+
 def make_loss_fn(model, content_layer: str, style_layers: tuple[str, ...]):
     """The total loss of an image for one feature network.
 
@@ -98,23 +138,25 @@ def make_loss_fn(model, content_layer: str, style_layers: tuple[str, ...]):
         content_layer, style_layers: names of ``model``'s outputs.
 
     Returns:
-        ``loss_fn(image, content_target, style_stats, weights) -> (loss, parts)``: ``image``
-        ``(1, H, W, 3)``; ``content_target`` the content image's ``content_layer`` output;
-        ``style_stats`` one ``style_statistics`` triple (Gram, means, variances) per layer in
-        ``style_layers`` order, as ``targets`` returns them; ``weights`` ``(3,)`` float32 =
-        (content, style, total variation). ``loss`` is a scalar, ``parts``
-        a dict of the three unweighted terms (``content``, ``style``, ``tv``).
+        ``loss_fn(image, content_target, edge_target, style_stats, weights) -> (loss,
+        parts)``: ``image`` ``(1, H, W, 3)``; ``content_target`` the content image's
+        ``content_layer`` output; ``edge_target`` its ``luma_edges``; ``style_stats`` one
+        ``style_statistics`` triple (Gram, means, variances) per layer in ``style_layers``
+        order, as ``targets`` returns them; ``weights`` ``(4,)`` float32 = (content, style,
+        total variation, structure). ``loss`` is a scalar, ``parts`` a dict of the four
+        unweighted terms (``content``, ``style``, ``tv``, ``structure``).
     """
 
-    def loss_fn(image, content_target, style_stats, weights):
+    def loss_fn(image, content_target, edge_target, style_stats, weights):
         outputs = model(image, training=False)
         parts = {
             "content": content_loss(outputs[content_layer], content_target),
             "style": style_loss([outputs[name] for name in style_layers], style_stats),
             "tv": total_variation(image),
+            "structure": structure_loss(image, edge_target),
         }
         loss = (weights[0] * parts["content"] + weights[1] * parts["style"]
-                + weights[2] * parts["tv"])
+                + weights[2] * parts["tv"] + weights[3] * parts["structure"])
         return loss, parts
 
     return loss_fn
@@ -128,9 +170,11 @@ def targets(model, content_layer: str, style_layers: tuple[str, ...], content, s
         style: ``(1, H', W', 3)`` style image in ``[0, 1]`` (any size).
 
     Returns:
-        ``(content_target, style_stats)`` as ``make_loss_fn``'s ``loss_fn`` takes them:
-        ``style_stats`` one ``style_statistics`` triple per style layer.
+        ``(content_target, edge_target, style_stats)`` as ``make_loss_fn``'s ``loss_fn``
+        takes them: ``edge_target`` the content's ``luma_edges``, ``style_stats`` one
+        ``style_statistics`` triple per style layer.
     """
     content_target = model(content, training=False)[content_layer]
     style_outputs = model(style, training=False)
-    return content_target, tuple(style_statistics(style_outputs[name]) for name in style_layers)
+    stats = tuple(style_statistics(style_outputs[name]) for name in style_layers)
+    return content_target, luma_edges(ops.convert_to_tensor(content)), stats

@@ -60,6 +60,10 @@ class Style(Task):
         Param("tv_weight", "float", 3.0,
               "Smoothness: higher values remove speckle and noise from the result.",
               min=0.0, max=1e6),
+        Param("structure_weight", "float", 30.0,
+              "How firmly the photo's outlines are kept under the brushwork (edges of the "
+              "blurred brightness); 0 lets the strokes redraw them.",
+              min=0.0, max=1e6),
         Param("iterations", "int", 50,
               "Optimisation steps; more gives a stronger, cleaner result and takes longer.",
               min=1, max=2000),
@@ -169,14 +173,15 @@ def stylize(content: np.ndarray, style: np.ndarray, net: features.FeatureNet, op
 
     start = content[None].astype(np.float32)
     grad_fn = _value_and_grad(net)
-    content_target, style_stats = losses.targets(
+    content_target, edge_target, style_stats = losses.targets(
         net.model, net.content_layer, net.style_layers, start, style[None].astype(np.float32))
     weights = ops.convert_to_tensor(np.array(
-        [options["content_weight"], options["style_weight"], options["tv_weight"]], np.float32))
+        [options["content_weight"], options["style_weight"], options["tv_weight"],
+         options["structure_weight"]], np.float32))
     total = options["iterations"]
 
     def fun(image: np.ndarray):
-        return grad_fn(image, content_target, style_stats, weights)
+        return grad_fn(image, content_target, edge_target, style_stats, weights)
 
     def on_iteration(done: int, loss: float, parts: dict) -> None:
         ctx.progress(IterationProgress(done=done, total=total, item=ctx.item, loss=loss,

@@ -119,3 +119,13 @@ def test_prelu_slopes_above_one_fall_back_to_the_exact_layer():
     x = np.random.default_rng(0).normal(size=(1, 4, 4, 2)).astype(np.float32)
     fast = inference_model(model)
     np.testing.assert_allclose(fast.predict_on_batch(x), model.predict_on_batch(x), atol=1e-6)
+
+
+def test_style_row_extrapolates_time_and_cpu_seconds():
+    from engine.cli.cmd_bench import format_report
+
+    report = bench.run_bench(["style"], (48, 32))
+    (row,) = report.rows
+    assert row.error == "" and row.rate_unit == "iterations/s" and row.rate > 0
+    assert row.config["iterations"] == 50 and row.config["cpu_seconds"] > 0
+    assert "style: " in format_report(report) and "CPU-seconds" in format_report(report)

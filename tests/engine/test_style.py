@@ -73,8 +73,9 @@ def test_registered_with_declared_params():
     task = get_task("style")
     assert task.kind == "image"
     names = [p.name for p in task.params]
-    assert names == ["style_image", "content_weight", "style_weight", "tv_weight", "iterations",
-                     "size", "keep_colors", "optimizer", "seed"]
+    assert names == ["style_image", "content_weight", "style_weight", "tv_weight",
+                     "structure_weight", "iterations", "size", "keep_colors", "optimizer",
+                     "seed"]
     options = task.parse_options({})
     assert options["style_image"] == "starry_night"
     assert options["optimizer"] == "lbfgs" and options["size"] == 512
@@ -193,9 +194,9 @@ def test_gradient_matches_finite_differences():
     content, style = rng.random((2, 1, 24, 24, 3), dtype=np.float32)
     targets = style_losses.targets(net.model, net.content_layer, net.style_layers, content,
                                    style)
-    weights = ops.convert_to_tensor(np.array([1.0, 10.0, 3.0], np.float32))
+    weights = ops.convert_to_tensor(np.array([1.0, 10.0, 3.0, 5.0], np.float32))
     loss, grad, parts = grad_fn(image, *targets, weights)
-    assert grad.shape == image.shape and set(parts) == {"content", "style", "tv"}
+    assert grad.shape == image.shape and set(parts) == {"content", "style", "tv", "structure"}
     direction = rng.standard_normal(image.shape).astype(np.float32)
     # Small: the random network's ReLU kinks make a 1e-2 step's secant differ by ~10%.
     step = 1e-3
@@ -319,7 +320,7 @@ net = features.load_feature_net(seed=0)
 rng = np.random.default_rng(1)
 image, content, style = rng.random((3, 1, 24, 24, 3), dtype=np.float32)
 targets = losses.targets(net.model, net.content_layer, net.style_layers, content, style)
-weights = ops.convert_to_tensor(np.array([1.0, 10.0, 3.0], np.float32))
+weights = ops.convert_to_tensor(np.array([1.0, 10.0, 3.0, 5.0], np.float32))
 fn = optimize.value_and_grad(losses.make_loss_fn(net.model, net.content_layer,
                                                  net.style_layers))
 loss, grad, parts = fn(image, *targets, weights)
@@ -357,7 +358,7 @@ def test_torch_backend_matches(tmp_path):
     image, content, style = rng.random((3, 1, 24, 24, 3), dtype=np.float32)
     targets = style_losses.targets(net.model, net.content_layer, net.style_layers, content,
                                    style)
-    weights = ops.convert_to_tensor(np.array([1.0, 10.0, 3.0], np.float32))
+    weights = ops.convert_to_tensor(np.array([1.0, 10.0, 3.0, 5.0], np.float32))
     loss, grad, _ = optimize.value_and_grad(style_losses.make_loss_fn(
         net.model, net.content_layer, net.style_layers))(image, *targets, weights)
     assert report["loss"] == pytest.approx(loss, rel=1e-4)
