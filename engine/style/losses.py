@@ -113,8 +113,11 @@ def luma_edges(image, sigma: float = STRUCTURE_BLUR):
                    keepdims=True)
     taps = _gaussian_taps(sigma)
     # Mirrored borders: zero padding would draw a dark frame, an outline the photo lacks.
+    # Gathered by index: Keras' torch backend pads "symmetric" differently from TensorFlow.
     radius = len(taps) // 2
-    luma = ops.pad(luma, ((0, 0), (radius, radius), (radius, radius), (0, 0)), "symmetric")
+    for axis in (1, 2):
+        mirrored = np.pad(np.arange(int(luma.shape[axis])), radius, mode="symmetric")
+        luma = ops.take(luma, ops.convert_to_tensor(mirrored.astype(np.int32)), axis=axis)
     luma = ops.depthwise_conv(luma, ops.convert_to_tensor(taps[:, None, None, None]),
                               padding="valid")
     luma = ops.depthwise_conv(luma, ops.convert_to_tensor(taps[None, :, None, None]),

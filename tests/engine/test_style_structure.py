@@ -67,7 +67,7 @@ def test_structure_gradient_is_grey_so_it_paints_no_colour_fringes():
 
 
 def test_structure_weight_keeps_more_of_the_photos_outlines(store, tmp_path, monkeypatch):
-    from engine.eval_style import structure_kept
+    from engine.evaluation.eval_style import structure_kept
     from engine.imaging.image import Image
     from engine.tasks.registry import RunContext, get_task
 
