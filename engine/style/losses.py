@@ -113,11 +113,12 @@ def luma_edges(image, sigma: float = STRUCTURE_BLUR):
                    keepdims=True)
     taps = _gaussian_taps(sigma)
     # Mirrored borders: zero padding would draw a dark frame, an outline the photo lacks.
-    # Gathered by index: Keras' torch backend pads "symmetric" differently from TensorFlow.
+    # Built from flipped slices: Keras' torch backend pads "symmetric" unlike TensorFlow.
     radius = len(taps) // 2
-    for axis in (1, 2):
-        mirrored = np.pad(np.arange(int(luma.shape[axis])), radius, mode="symmetric")
-        luma = ops.take(luma, ops.convert_to_tensor(mirrored.astype(np.int32)), axis=axis)
+    luma = ops.concatenate([ops.flip(luma[:, :radius], axis=1), luma,
+                            ops.flip(luma[:, -radius:], axis=1)], axis=1)
+    luma = ops.concatenate([ops.flip(luma[:, :, :radius], axis=2), luma,
+                            ops.flip(luma[:, :, -radius:], axis=2)], axis=2)
     luma = ops.depthwise_conv(luma, ops.convert_to_tensor(taps[:, None, None, None]),
                               padding="valid")
     luma = ops.depthwise_conv(luma, ops.convert_to_tensor(taps[None, :, None, None]),
