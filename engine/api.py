@@ -29,6 +29,16 @@ from engine.door.models import (
 )
 from engine.door.showcase import side_by_side
 from engine.door.tasks import ParamInfo, TaskInfo, describe_task, describe_tasks
+from engine.door.training import (
+    CpuInfo,
+    DegradationPreview,
+    ExportedModel,
+    GpuInfo,
+    SystemInfo,
+    TrainingRun,
+    system_info,
+    training_run,
+)
 from engine.errors import HINT_IMPORT_MODEL, UsageError, WeightsMissingError
 from engine.evaluation.bench import BenchReport, BenchRow, parse_size, parse_tasks, run_bench
 from engine.evaluation.eval import EvalRow, evaluate
@@ -44,13 +54,14 @@ from engine.training.kinds import SPECS as TRAINING_SPECS
 from engine.training.presets import KINDS as TRAINING_KINDS
 from engine.training.presets import PRESET_NAMES as TRAINING_PRESETS
 from engine.training.request import TrainRequest
-from engine.training.spec import KindSpec, WizardChoice
+from engine.training.spec import CropLimits, KindSpec, Preset, WizardChoice
 
 __all__ = [
     # types
     "BatchResult", "BenchReport", "BenchRow", "CancelToken", "ClusterSettings", "ItemResult",
     "EvalRow", "ModelInfo", "ParamInfo", "PlanItem", "RunSettings", "SampleEval", "ScoreRow",
-    "StyleRow", "TaskInfo", "KindSpec", "TrainRequest", "WizardChoice",
+    "StyleRow", "TaskInfo", "KindSpec", "TrainRequest", "WizardChoice", "CpuInfo", "CropLimits",
+    "DegradationPreview", "ExportedModel", "GpuInfo", "Preset", "SystemInfo", "TrainingRun",
     # the application: version, files, logs (the per-run log file: start, record_exception,
     # where, folder, current, on_terminal, exit_fast)
     "APP_NAME", "OUTPUT_FORMATS", "__version__", "configure_device", "logs", "resource_path",
@@ -203,9 +214,9 @@ def supported_extensions() -> list[str]:
     return sorted(io.READ_EXTENSIONS)
 
 
-def info() -> dict:
+def info() -> SystemInfo:
     """Backend, library versions and devices (imports the Keras backend)."""
-    return backend.describe()
+    return system_info(backend.describe())
 
 
 # --- model store: engine.door.models (ModelInfo, list/verify/import/remove/release) ----
@@ -290,25 +301,24 @@ def scan_training_data(kind: str, data: Path | str | None, data_b: Path | str | 
     return survey(kind, data, data_b, crop, paired)
 
 
-def degradation_preview(kind: str, path: Path | str, seed: int = 0) -> dict:
+def degradation_preview(kind: str, path: Path | str, seed: int = 0) -> DegradationPreview:
     """A photo and the synthetic training input made from it: ``before`` and ``after`` RGB
     uint8 ``(s, s, 3)``, and a ``caption``; for ``deblur`` and ``upscale``."""
     from engine.training.survey import degradation_preview as preview
 
-    return preview(kind, path, seed)
+    return DegradationPreview(**preview(kind, path, seed))
 
 
-def training_presets(kind: str) -> dict[str, dict]:
-    """The presets of ``kind`` by name: ``steps``, ``batch``, ``crop``, ``sample_every``,
-    ``checkpoint_every`` and ``options`` (the model size), plus ``defaults`` (every option)."""
-    from dataclasses import asdict
+def training_presets(kind: str) -> dict[str, Preset]:
+    """The presets of ``kind`` by name (``Preset``: ``steps``, ``batch``, ``crop``,
+    ``sample_every``, ``checkpoint_every``), their ``options`` filled in with every default."""
+    from dataclasses import replace
 
     from engine.training import kinds, presets
 
-    found = {name: asdict(p) for name, p in kinds.get(kind).presets.items()}
-    for entry in found.values():
-        entry["options"] = {**presets.option_defaults(kind), **entry["options"]}
-    return found
+    defaults = presets.option_defaults(kind)
+    return {name: replace(p, options={**defaults, **p.options})
+            for name, p in kinds.get(kind).presets.items()}
 
 
 def estimate_training_seconds(kind: str, preset: str, steps: int | None = None,
@@ -330,15 +340,13 @@ def estimate_training_seconds(kind: str, preset: str, steps: int | None = None,
     return presets.STARTUP_SECONDS + seconds / factor
 
 
-def training_limits(kind: str, preset: str = "quick", options: dict | None = None) -> dict:
+def training_limits(kind: str, preset: str = "quick", options: dict | None = None) -> CropLimits:
     """The crop sides ``kind`` accepts with ``options`` (over ``preset``'s): ``minimum``,
     ``multiple``, ``fixed`` (dcgan's one size, else ``None``) and ``rule`` (a sentence).
     ``UsageError`` for unknown options or values of the wrong type."""
-    from dataclasses import asdict
-
     from engine.training import limits
 
-    return asdict(limits.crop_limits(kind, limits.resolved_options(kind, preset, options)))
+    return limits.crop_limits(kind, limits.resolved_options(kind, preset, options))
 
 
 def check_training_settings(kind: str, preset: str, steps: int | None = None,
@@ -377,12 +385,14 @@ def new_training_run_dir(kind: str) -> Path:
     return new_run_dir(kind)
 
 
-def list_training_runs(root: Path | str | None = None, unfinished: bool = False) -> list[dict]:
-    """Run folders under ``root`` (default ``training_runs_dir()``), newest first; each a dict
-    of ``engine.training.runs.describe_run`` (run, kind, data, step, steps, status, ...)."""
+def list_training_runs(root: Path | str | None = None,
+                       unfinished: bool = False) -> list[TrainingRun]:
+    """Run folders under ``root`` (default ``training_runs_dir()``), newest first (only those
+    stopped before their last step when ``unfinished``)."""
     from engine.training import runs
 
-    return runs.unfinished_runs(root) if unfinished else runs.list_runs(root)
+    found = runs.unfinished_runs(root) if unfinished else runs.list_runs(root)
+    return [training_run(r) for r in found]
 
 
 def discard_training_run(run: Path | str) -> bool:
@@ -394,11 +404,11 @@ def discard_training_run(run: Path | str) -> bool:
     return discard_empty_run(run)
 
 
-def describe_training_run(run: Path | str) -> dict | None:
-    """One run folder's description (see ``list_training_runs``), ``None`` if it is none."""
+def describe_training_run(run: Path | str) -> TrainingRun | None:
+    """One run folder's description, ``None`` if it is none."""
     from engine.training.runs import describe_run
 
-    return describe_run(run)
+    return training_run(describe_run(run))
 
 
 def training_history(run: Path | str) -> list[dict]:
@@ -416,9 +426,9 @@ def check_model_name(kind: str, name: str) -> None:
     check_export_names(kind, name)
 
 
-def export_training_run(run: Path | str, name: str) -> list[dict]:
-    """Store the latest checkpoint's generator(s) of ``run`` as ``name``; returns
-    ``[{"id", "task"}]``. Raises ``UsageError`` for a taken name or a run without checkpoint."""
+def export_training_run(run: Path | str, name: str) -> list[ExportedModel]:
+    """Store the latest checkpoint's generator(s) of ``run`` as ``name`` (CycleGAN: ``name``
+    and ``name-inverse``). ``UsageError`` for a taken name or a run without checkpoint."""
     from engine.training.runs import export_run
 
-    return export_run(run, name)
+    return [ExportedModel(id=e["id"], task=e["task"]) for e in export_run(run, name)]

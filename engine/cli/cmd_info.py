@@ -20,18 +20,17 @@ def handle(args: argparse.Namespace) -> int:
 
     facts = api.info()
     if args.json:
-        print(json.dumps(facts, indent=2))
+        print(json.dumps(facts.to_json(), indent=2))
         return EXIT_OK
-    print(f"Keras backend: {facts['backend']}")
-    print(f"Python:        {facts['python']} on {facts['platform']}")
-    for name, version in facts["libraries"].items():
+    print(f"Keras backend: {facts.backend}")
+    print(f"Python:        {facts.python} on {facts.platform}")
+    for name, version in facts.libraries.items():
         print(f"  {name:<24} {version}")
-    if facts["gpus"]:
-        for gpu in facts["gpus"]:
-            memory = f", {gpu['memory_mb']} MiB" if gpu.get("memory_mb") else ""
-            print(f"GPU:           {gpu['name']}{memory}")
+    if facts.gpus:
+        for gpu in facts.gpus:
+            memory = f", {gpu.memory_mb} MiB" if gpu.memory_mb else ""
+            print(f"GPU:           {gpu.name}{memory}")
     else:
         print("GPU:           none (running on the CPU)")
-    cpu = facts["cpu"]
-    print(f"CPU:           {cpu['name']}, {cpu['threads']} threads")
+    print(f"CPU:           {facts.cpu.name}, {facts.cpu.threads} threads")
     return EXIT_OK

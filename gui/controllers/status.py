@@ -16,12 +16,11 @@ from gui.views.status_bar import StatusBar
 MEMORY_INTERVAL_MS = 2000
 
 
-def describe_backend(facts: dict) -> tuple[str, str]:
+def describe_backend(facts: api.SystemInfo) -> tuple[str, str]:
     """``(label, tooltip)`` for ``api.info()``'s facts."""
-    gpus = facts.get("gpus") or []
-    device = f"GPU: {gpus[0]['name']}" if gpus else f"CPU: {facts.get('cpu', {}).get('name', '?')}"
-    label = f"Keras ({facts.get('backend', '?')}) · {device}"
-    versions = ", ".join(f"{k} {v}" for k, v in (facts.get("libraries") or {}).items())
+    device = f"GPU: {facts.gpus[0].name}" if facts.gpus else f"CPU: {facts.cpu.name}"
+    label = f"Keras ({facts.backend}) · {device}"
+    versions = ", ".join(f"{k} {v}" for k, v in facts.libraries.items())
     return label, versions
 
 
@@ -52,7 +51,7 @@ class StatusController(QObject):
         self.bar.memory.setText(f"Memory: {human_bytes(rss)}")
 
     @Slot(object, object)
-    def _on_info(self, _tag: object, facts: dict) -> None:
+    def _on_info(self, _tag: object, facts: api.SystemInfo) -> None:
         label, tip = describe_backend(facts)
         self.bar.backend.setText(label)
         self.bar.backend.setToolTip(tip)

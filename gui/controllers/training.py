@@ -127,7 +127,8 @@ class TrainingSession(QObject):
     def _saved_history(self, plan: api.TrainRequest) -> list[dict]:
         try:
             rows = api.training_history(plan.out)
-            step = (api.describe_training_run(plan.out) or {}).get("step", 0)
+            found = api.describe_training_run(plan.out)
+            step = found.step if found else 0
         except OSError:
             return []
         return [r for r in rows if r["step"] <= step]
@@ -203,7 +204,7 @@ class TrainingController(QObject):
         self.window = window
         self.session = TrainingSession(self)
         self.wizard: WizardController | None = None
-        self.unfinished: list[dict] = []
+        self.unfinished: list[api.TrainingRun] = []
         self.closing = False
         indicator = window.training_indicator
         indicator.button.clicked.connect(self.open_wizard)
@@ -221,9 +222,9 @@ class TrainingController(QObject):
                      on_error=lambda *_: None)
 
     @Slot(object, object)
-    def _on_unfinished(self, _tag, runs: list[dict]) -> None:
+    def _on_unfinished(self, _tag, runs: list[api.TrainingRun]) -> None:
         current = str(self.session.plan.out) if self.session.plan else ""
-        self.unfinished = [r for r in runs if r["run"] != current]
+        self.unfinished = [r for r in runs if r.run != current]
         self._update_indicator()
 
     @Slot()
@@ -300,8 +301,8 @@ class TrainingController(QObject):
             run = self.unfinished[0]
             indicator.bar.hide()
             indicator.button.setText(f"Resume training ({len(self.unfinished)} unfinished)…")
-            indicator.button.setToolTip(f"{run['kind']} run stopped at step {run['step']} of "
-                                        f"{run['steps']}: {run['run']}")
+            indicator.button.setToolTip(f"{run.kind} run stopped at step {run.step} of "
+                                        f"{run.steps}: {run.run}")
             indicator.show()
         else:
             indicator.hide()

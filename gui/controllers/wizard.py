@@ -65,8 +65,8 @@ class WizardController(QObject):
         self.choice: Choice | None = None
         self.resume_plan: api.TrainRequest | None = None
         self.run_dir: Path | None = None
-        self.unfinished: list[dict] = []
-        self.exports: list[dict] = []
+        self.unfinished: list[api.TrainingRun] = []
+        self.exports: list[api.ExportedModel] = []
         self._connect()
         self.kind_page.set_ready(False)
 
@@ -122,16 +122,16 @@ class WizardController(QObject):
         self.wizard.deleteLater()
 
     # -- page 1 ---------------------------------------------------------------------------
-    def set_unfinished(self, runs: list[dict]) -> None:
-        """Offer these runs (``api.list_training_runs`` dicts) for resuming."""
+    def set_unfinished(self, runs: list[api.TrainingRun]) -> None:
+        """Offer these runs (from ``api.list_training_runs``) for resuming."""
         self.unfinished = list(runs)
         lst = self.kind_page.runs
         lst.clear()
         for run in runs:
-            item = QListWidgetItem(f"{run['kind']}: step {run['step']} of {run['steps']} "
-                                   f"({run['status']}), {Path(run['data']).name or '?'} — "
-                                   f"{Path(run['run']).name}")
-            item.setToolTip(run["run"])
+            item = QListWidgetItem(f"{run.kind}: step {run.step} of {run.steps} "
+                                   f"({run.status}), {Path(run.data).name or '?'} — "
+                                   f"{Path(run.run).name}")
+            item.setToolTip(run.run)
             lst.addItem(item)
         self.kind_page.runs_box.setVisible(bool(runs))
         self.kind_page.resume.setEnabled(False)
@@ -156,7 +156,7 @@ class WizardController(QObject):
         if row < 0:
             return
         run = self.unfinished[row]
-        self.resume_plan = api.TrainRequest(kind=run["kind"], out=Path(run["run"]), resume=True)
+        self.resume_plan = api.TrainRequest(kind=run.kind, out=Path(run.run), resume=True)
         self.wizard.skip_to_training = True
         self.kind_page.set_ready(True)
         self.wizard.next()
@@ -356,19 +356,19 @@ class WizardController(QObject):
                      on_done=self._on_saved, on_error=self._on_save_failed)
 
     @Slot(object, object)
-    def _on_saved(self, name: str, exports: list[dict]) -> None:
+    def _on_saved(self, name: str, exports: list[api.ExportedModel]) -> None:
         page = self.finish_page
         first = exports[0]
-        rows = [r for r in api.list_models(first["task"]) if r.id == first["id"]]
+        rows = [r for r in api.list_models(first.task) if r.id == first.id]
         if rows:
             page.card.setHtml(card_html(ModelEntry.from_row(rows[0])))
-        names = ", ".join(f"{e['id']} ({e['task']})" for e in exports)
+        names = ", ".join(f"{e.id} ({e.task})" for e in exports)
         page.status.setText(f"Saved as {names}; it is selected in the task panel.")
         page.set_ready(True)
         self.exports = list(exports)
         self.saved.emit(exports)
         if self.model_added is not None:
-            self.model_added.emit(first["task"], first["id"])
+            self.model_added.emit(first.task, first.id)
 
     @Slot(object, str)
     def _on_save_failed(self, name: str, message: str) -> None:

@@ -189,14 +189,14 @@ class DataController(QObject):
                      on_error=self._on_preview_error)
 
     @Slot(object, object)
-    def _on_preview(self, generation: int, preview: dict) -> None:
+    def _on_preview(self, generation: int, preview: api.DegradationPreview) -> None:
         if generation != self._generation:
             return
-        for label, key in ((self.page.before, "before"), (self.page.after, "after")):
-            label.setPixmap(QPixmap.fromImage(to_qimage(preview[key])).scaled(
+        for label, pixels in ((self.page.before, preview.before), (self.page.after, preview.after)):
+            label.setPixmap(QPixmap.fromImage(to_qimage(pixels)).scaled(
                 QSize(PREVIEW, PREVIEW), Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation))
-        self.page.caption.setText(preview["caption"])
+        self.page.caption.setText(preview.caption)
         self.preview_shown.emit()
 
     @Slot(object, str)

@@ -61,7 +61,7 @@ class SettingsController(QObject):
         self.page = page
         self.kind = ""
         self.spec: api.KindSpec | None = None
-        self.presets: dict[str, dict] = {}
+        self.presets: dict[str, api.Preset] = {}
         self.gpu = False
         self._loading = False
         page.group.idToggled.connect(self._on_preset)
@@ -124,7 +124,7 @@ class SettingsController(QObject):
             steps=steps, batch=p.batch.value(),
             crop=self._crop(), options=self.options(),
             backend=p.backend.currentData() or "",
-            sample_every=cadence, checkpoint_every=min(preset["checkpoint_every"], cadence))
+            sample_every=cadence, checkpoint_every=min(preset.checkpoint_every, cadence))
 
     # -- handlers ---------------------------------------------------------------------
     def _fill_backends(self) -> None:
@@ -147,11 +147,11 @@ class SettingsController(QObject):
 
     def _load_preset(self, name: str) -> None:
         p, preset = self.page, self.presets[name]
-        options = preset["options"]
+        options = preset.options
         self._loading = True
-        p.steps.setValue(preset["steps"])
-        p.batch.setValue(preset["batch"])
-        p.crop.setValue(preset["crop"])
+        p.steps.setValue(preset.steps)
+        p.batch.setValue(preset.batch)
+        p.crop.setValue(preset.crop)
         p.lr.setValue(options["lr"])
         p.width.setValue(options[self.spec.width_option])
         if self.spec.blocks_option:
@@ -179,51 +179,49 @@ class SettingsController(QObject):
                            f"({p.steps.value()} steps).")
         p.set_ready(True)
 
-    def _apply_crop_limits(self, limits: dict) -> None:
+    def _apply_crop_limits(self, limits: api.CropLimits) -> None:
         """Let the crop box offer only sides the kind accepts: its minimum is the smallest,
         its arrows step by a multiple of the required one (a typed odd side is refused with
         the rule as the reason)."""
-        spin, fixed = self.page.crop, limits["fixed"]
+        spin, fixed = self.page.crop, limits.fixed
         self._loading = True  # a raised minimum changes the value: no nested re-check
         try:
             if fixed:
                 spin.setRange(fixed, fixed)
             else:
-                multiple = limits["multiple"]
-                spin.setRange(limits["minimum"], 1024 // multiple * multiple)
+                multiple = limits.multiple
+                spin.setRange(limits.minimum, 1024 // multiple * multiple)
                 spin.setSingleStep(16 if 16 % multiple == 0 else multiple)
                 spin.multiple = multiple
-            spin.setToolTip(f"Training crop side in pixels; {limits['rule']}.")
+            spin.setToolTip(f"Training crop side in pixels; {limits.rule}.")
         finally:
             self._loading = False
 
     def _estimate(self, preset: str, steps=None, batch=None, crop=None, options=None) -> float:
         crop = None if self.spec.fixed_crop else crop
-        steps = steps or self.presets[preset]["steps"]
+        steps = steps or self.presets[preset].steps
         return api.estimate_training_seconds(self.kind, preset, steps, batch, crop, options,
                                              gpu=self.gpu,
                                              sample_every=self._cadence(preset, steps))
 
     def _cadence(self, preset: str, steps: int) -> int:
         """Steps between samples: the preset's, or more often for short runs."""
-        return min(self.presets[preset]["sample_every"], max(1, steps // SAMPLES_PER_RUN))
+        return min(self.presets[preset].sample_every, max(1, steps // SAMPLES_PER_RUN))
 
     def _label_presets(self) -> None:
         for name, title in PRESETS:
             preset = self.presets[name]
             seconds = self._estimate(name)
             self.page.preset_buttons[name].setText(
-                f"{title} — about {format_duration(seconds)}: {preset['steps']} steps, "
+                f"{title} — about {format_duration(seconds)}: {preset.steps} steps, "
                 f"{PRESET_NOTES[name]}")
 
     @Slot(object, object)
-    def _on_info(self, _tag, facts: dict) -> None:
-        gpus = facts.get("gpus") or []
-        self.gpu = bool(gpus)
-        cpu = facts.get("cpu") or {}
-        device = (f"GPU: {gpus[0]['name']}" if gpus else
-                  f"CPU: {cpu.get('name', '?')} ({cpu.get('threads', '?')} threads)")
-        self.page.device.setText(f"Estimates for {device}, Keras on {facts.get('backend')}.")
+    def _on_info(self, _tag, facts: api.SystemInfo) -> None:
+        self.gpu = bool(facts.gpus)
+        device = (f"GPU: {facts.gpus[0].name}" if facts.gpus else
+                  f"CPU: {facts.cpu.name} ({facts.cpu.threads} threads)")
+        self.page.device.setText(f"Estimates for {device}, Keras on {facts.backend}.")
         if self.kind:
             self._label_presets()
             self._on_changed()

@@ -13,15 +13,15 @@ from engine.training import limits, presets, runner, trainers
 
 
 def test_the_crop_floor_follows_the_critic():
-    assert api.training_limits("deblur") == {
-        "minimum": 24, "multiple": 4, "fixed": None,
-        "rule": "deblur crops must be a multiple of 4 and at least 24 pixels for a 3-layer "
-                "critic"}
-    assert api.training_limits("deblur", "quick", {"d_layers": "1"})["minimum"] == 8
-    assert api.training_limits("cyclegan", "long", {"d_layers": 4})["minimum"] == 48
-    assert api.training_limits("upscale", "quick")["multiple"] == 4  # pixel stage only
-    assert api.training_limits("upscale", "standard")["multiple"] == 16
-    assert api.training_limits("dcgan", "quick", {"arch": "dcgan28"})["fixed"] == 28
+    assert api.training_limits("deblur") == api.CropLimits(
+        minimum=24, multiple=4, fixed=None,
+        rule="deblur crops must be a multiple of 4 and at least 24 pixels for a 3-layer "
+             "critic")
+    assert api.training_limits("deblur", "quick", {"d_layers": "1"}).minimum == 8
+    assert api.training_limits("cyclegan", "long", {"d_layers": 4}).minimum == 48
+    assert api.training_limits("upscale", "quick").multiple == 4  # pixel stage only
+    assert api.training_limits("upscale", "standard").multiple == 16
+    assert api.training_limits("dcgan", "quick", {"arch": "dcgan28"}).fixed == 28
 
 
 def test_the_wizards_failed_crop_is_refused_with_the_trainers_sentence():

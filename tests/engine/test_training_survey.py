@@ -91,13 +91,14 @@ def test_degradation_preview_is_seeded_and_sized(tmp_path, kind):
     first = api.degradation_preview(kind, photo, seed=3)
     again = api.degradation_preview(kind, photo, seed=3)
     other = api.degradation_preview(kind, photo, seed=4)
-    assert first["before"].shape == first["after"].shape == (68, 68, 3)
-    assert first["before"].dtype == np.uint8
-    assert np.array_equal(first["after"], again["after"])
-    assert not np.array_equal(first["after"], other["after"])
-    assert not np.array_equal(first["after"], first["before"])
+    assert first.before.shape == first.after.shape == (68, 68, 3)
+    assert first.before.dtype == np.uint8
+    assert np.array_equal(first.after, again.after)
+    assert not np.array_equal(first.after, other.after)
+    assert not np.array_equal(first.after, first.before)
+    assert first.caption
     if kind == "upscale":  # the 4x smaller input, enlarged by repetition
-        assert np.array_equal(first["after"][0::4, 0::4], first["after"][3::4, 3::4])
+        assert np.array_equal(first.after[0::4, 0::4], first.after[3::4, 3::4])
 
 
 def test_degradation_preview_refuses_other_kinds(tmp_path):
@@ -128,14 +129,15 @@ def test_runs_are_listed_and_unfinished_ones_found(tmp_path):
     fake_run(tmp_path / "crashed", 3, 4, {"status": "cancelled", "step": 1})
     (tmp_path / "not-a-run").mkdir()
 
-    found = {Path(r["run"]).name: r for r in api.list_training_runs(tmp_path)}
-    unfinished = {Path(r["run"]).name for r in api.list_training_runs(tmp_path, True)}
+    found = {Path(r.run).name: r for r in api.list_training_runs(tmp_path)}
+    unfinished = {Path(r.run).name for r in api.list_training_runs(tmp_path, True)}
 
     assert set(found) == {"done", "stopped", "crashed"}
-    assert found["done"]["finished"] and found["done"]["seconds"] == 2.0
-    assert (found["stopped"]["status"], found["stopped"]["step"]) == ("cancelled", 2)
-    assert found["crashed"]["status"] == "interrupted"  # its checkpoint is newer than summary
+    assert found["done"].finished and found["done"].seconds == 2.0
+    assert (found["stopped"].status, found["stopped"].step) == ("cancelled", 2)
+    assert found["crashed"].status == "interrupted"  # its checkpoint is newer than summary
     assert unfinished == {"stopped", "crashed"}
+    assert api.describe_training_run(tmp_path / "stopped") == found["stopped"]
     assert api.describe_training_run(tmp_path / "not-a-run") is None
 
 
@@ -183,8 +185,9 @@ def test_estimates_count_start_up_and_validations():
 def test_presets_are_described_with_their_full_options():
     found = api.training_presets("upscale")
     assert set(found) == {"quick", "standard", "long"}
-    assert found["standard"]["options"]["width"] == 48
-    assert found["quick"]["options"]["lr"] == presets.option_defaults("upscale")["lr"]
+    assert found["standard"].options["width"] == 48
+    assert found["quick"].options["lr"] == presets.option_defaults("upscale")["lr"]
+    assert found["quick"].steps == presets.preset("upscale", "quick").steps
 
 
 def test_backend_selection_refuses_what_cannot_work(monkeypatch):

@@ -1,0 +1,124 @@
+"""Training runs as the front ends see them: ``TrainingRun``, ``ExportedModel``,
+``DegradationPreview`` and the machine description ``SystemInfo`` (frozen dataclasses).
+
+The engine's training modules keep their plain dicts (``runs.describe_run`` feeds the
+resume logic; ``survey.degradation_preview`` is a plain function); this module converts
+them at the door, so ``engine.api`` stays a list of short functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """One training run folder (``engine.training.runs.describe_run``).
+
+    Attributes:
+        run: the run folder (a string path).
+        kind: the training kind (``deblur``, ``upscale``, ...; empty when unknown).
+        data: the (first) data folder; ``data_b`` the second one (cyclegan) or ``None``.
+        preset: the preset the run started from.
+        steps: the planned generator updates; ``step`` the last saved one.
+        status: ``done``, ``cancelled``, ``failed`` or ``interrupted`` (no summary for the
+            saved step: the app closed or the process died).
+        finished: ``status == "done"`` and every planned step saved.
+        seconds: training time so far (0.0 when unknown).
+        losses: the last losses by name (empty when unknown).
+        updated: the newest file time in the folder (seconds since the epoch).
+    """
+
+    run: str
+    kind: str
+    data: str
+    data_b: str | None
+    preset: str
+    steps: int
+    step: int
+    status: str
+    finished: bool
+    seconds: float
+    losses: dict = field(default_factory=dict)
+    updated: float = 0.0
+
+    def to_json(self) -> dict:
+        """The fields as the former dict, in the same order."""
+        return asdict(self)
+
+
+def training_run(found: dict | None) -> TrainingRun | None:
+    """``describe_run``'s dict as a ``TrainingRun`` (``None`` stays ``None``)."""
+    return None if found is None else TrainingRun(**found)
+
+
+@dataclass(frozen=True)
+class ExportedModel:
+    """A model a training run was stored as: its store ``id`` and the ``task`` using it."""
+
+    id: str
+    task: str
+
+
+@dataclass(frozen=True)
+class DegradationPreview:
+    """A training photo and the synthetic input made from it: ``before`` and ``after`` are RGB
+    uint8 ``(s, s, 3)``; ``caption`` says what was done (a sentence)."""
+
+    before: np.ndarray
+    after: np.ndarray
+    caption: str
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    """One GPU the backend sees: its ``name`` and memory in MiB (``None`` when unknown)."""
+
+    name: str
+    memory_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class CpuInfo:
+    """The CPU: its model ``name`` and the number of hardware ``threads``."""
+
+    name: str
+    threads: int
+
+
+@dataclass(frozen=True)
+class SystemInfo:
+    """What ``photogan info`` prints.
+
+    Attributes:
+        backend: the Keras backend (``tensorflow``, ``torch`` or ``jax``).
+        python: the Python version; ``platform`` the OS description.
+        libraries: library name -> version string.
+        gpus: the GPUs the backend sees (empty on a CPU-only machine).
+        cpu: the CPU.
+        device: ``gpu`` when a GPU is seen, else ``cpu``.
+    """
+
+    backend: str
+    python: str
+    platform: str
+    libraries: dict
+    gpus: tuple[GpuInfo, ...]
+    cpu: CpuInfo
+    device: str
+
+    def to_json(self) -> dict:
+        """The JSON form (``photogan info --json``), keys in the former order."""
+        return {"backend": self.backend, "python": self.python, "platform": self.platform,
+                "libraries": dict(self.libraries), "gpus": [asdict(g) for g in self.gpus],
+                "cpu": asdict(self.cpu), "device": self.device}
+
+
+def system_info(facts: dict) -> SystemInfo:
+    """``engine.backend.describe``'s dict as a ``SystemInfo``."""
+    return SystemInfo(backend=facts["backend"], python=facts["python"],
+                      platform=facts["platform"], libraries=dict(facts["libraries"]),
+                      gpus=tuple(GpuInfo(**g) for g in facts["gpus"]),
+                      cpu=CpuInfo(**facts["cpu"]), device=facts["device"])
