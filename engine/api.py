@@ -34,9 +34,13 @@ from engine.door.training import (
     DegradationPreview,
     ExportedModel,
     GpuInfo,
+    HistoryRow,
     SystemInfo,
     TrainingRun,
+    TrainSummary,
+    history_row,
     system_info,
+    train_summary,
     training_run,
 )
 from engine.errors import HINT_IMPORT_MODEL, UsageError, WeightsMissingError
@@ -61,7 +65,8 @@ __all__ = [
     "BatchResult", "BenchReport", "BenchRow", "CancelToken", "ClusterSettings", "ItemResult",
     "EvalRow", "ModelInfo", "ParamInfo", "PlanItem", "RunSettings", "SampleEval", "ScoreRow",
     "StyleRow", "TaskInfo", "KindSpec", "TrainRequest", "WizardChoice", "CpuInfo", "CropLimits",
-    "DegradationPreview", "ExportedModel", "GpuInfo", "Preset", "SystemInfo", "TrainingRun",
+    "DegradationPreview", "ExportedModel", "GpuInfo", "HistoryRow", "Preset", "SystemInfo",
+    "TrainingRun", "TrainSummary",
     # the application: version, files, logs (the per-run log file: start, record_exception,
     # where, folder, current, on_terminal, exit_fast)
     "APP_NAME", "OUTPUT_FORMATS", "__version__", "configure_device", "logs", "resource_path",
@@ -229,7 +234,7 @@ def train(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     cluster: ClusterSettings | None = None,
-) -> dict:
+) -> TrainSummary:
     """Train (or resume) the GAN run ``request`` describes; returns the run summary.
 
     Args:
@@ -245,7 +250,7 @@ def train(
             (``WORLD_SIZE`` > 1) every process joins the run without it.
 
     Returns:
-        The summary dict (see ``engine.training.runner.train``).
+        The summary (``TrainSummary``; its ``to_json()`` is what ``summary.json`` holds).
 
     Raises:
         UsageError: bad settings or folders, or a resume that does not fit the run.
@@ -261,13 +266,13 @@ def train(
         require_ray()
         from engine.cluster import train as cluster_train
 
-        return cluster_train.run(request, cluster, progress, cancel)
+        return train_summary(cluster_train.run(request, cluster, progress, cancel))
     if distributed.launched_by_torchrun():
         distributed.check_backend(backend.backend_name())
         distributed.init_from_env()
         if not distributed.is_writer():
             progress = no_progress
-    return run_training(request, progress, cancel)
+    return train_summary(run_training(request, progress, cancel))
 
 
 def training_kinds() -> list[KindSpec]:
@@ -411,12 +416,12 @@ def describe_training_run(run: Path | str) -> TrainingRun | None:
     return training_run(describe_run(run))
 
 
-def training_history(run: Path | str) -> list[dict]:
-    """A run's ``history.csv`` rows: ``step`` (int) and every loss, lr and metric (float or
+def training_history(run: Path | str) -> list[HistoryRow]:
+    """A run's ``history.csv`` rows: ``step`` and every loss, lr and metric (float or
     ``None``)."""
     from engine.training.runs import read_history
 
-    return read_history(run)
+    return [history_row(r) for r in read_history(run)]
 
 
 def check_model_name(kind: str, name: str) -> None:

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.api import TRAINING_KINDS as KINDS
 from engine.api import TRAINING_PRESETS as PRESET_NAMES
@@ -14,6 +15,9 @@ from engine.cli.base import EXIT_CANCELLED, EXIT_OK, command
 from engine.cli.cmd_run import ctrl_c_cancels, parse_sets
 from engine.errors import UsageError
 from engine.events import CancelToken, Event, TrainStep
+
+if TYPE_CHECKING:
+    from engine import api
 
 DESCRIPTION = """\
 Train a GAN on your own folders. A run folder (--out) keeps config.json, history.csv,
@@ -123,7 +127,7 @@ def handle(args: argparse.Namespace) -> int:
                             cluster=cluster)
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one summary (rank 0's)
         _finish(args, summary)
-    return EXIT_CANCELLED if summary["status"] == "cancelled" else EXIT_OK
+    return EXIT_CANCELLED if summary.status == "cancelled" else EXIT_OK
 
 
 def _duration(seconds: float) -> str:
@@ -184,23 +188,22 @@ class TrainDisplay:
             print(step_line(event), flush=True)
 
 
-def _finish(args: argparse.Namespace, summary: dict) -> None:
-    metric = summary["metric"]
-    if summary["status"] == "cancelled":
-        print(f"Cancelled at step {summary['step']}/{summary['steps']}; checkpoint saved. "
-              f"Continue with: photogan train {summary['kind']} --out {summary['run']} --resume")
+def _finish(args: argparse.Namespace, summary: api.TrainSummary) -> None:
+    if summary.status == "cancelled":
+        print(f"Cancelled at step {summary.step}/{summary.steps}; checkpoint saved. "
+              f"Continue with: photogan train {summary.kind} --out {summary.run} --resume")
         return
-    speed = f"{summary['images_per_s']:.1f} images/s" if summary["images_per_s"] else ""
-    print(f"Done: {summary['step']} steps in {_duration(summary['seconds'])} ({speed}).")
-    if summary["val"] is not None:
-        best = summary["best"]
-        best_text = f" (best {best:.4f} at step {summary['best_step']})" if best is not None \
+    speed = f"{summary.images_per_s:.1f} images/s" if summary.images_per_s else ""
+    print(f"Done: {summary.step} steps in {_duration(summary.seconds)} ({speed}).")
+    if summary.val is not None:
+        best = summary.best
+        best_text = f" (best {best:.4f} at step {summary.best_step})" if best is not None \
             else ""
-        first = summary["val_first"]
+        first = summary.val_first
         start = f"{first:.4f} -> " if first is not None else ""
-        print(f"{metric}: {start}{summary['val']:.4f}{best_text}")
-    print(f"Run folder: {summary['run']}  (samples: {summary['samples']})")
-    for entry in summary["exports"]:
-        usage = "-o OUTDIR" if entry["task"] == "sample" else "INPUT... -o OUTDIR"
-        print(f"Exported '{entry['id']}' for task {entry['task']}. Use it with: photogan run "
-              f"{entry['task']} {usage} --set model={entry['id']}")
+        print(f"{summary.metric}: {start}{summary.val:.4f}{best_text}")
+    print(f"Run folder: {summary.run}  (samples: {summary.samples})")
+    for entry in summary.exports:
+        usage = "-o OUTDIR" if entry.task == "sample" else "INPUT... -o OUTDIR"
+        print(f"Exported '{entry.id}' for task {entry.task}. Use it with: photogan run "
+              f"{entry.task} {usage} --set model={entry.id}")

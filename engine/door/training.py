@@ -1,9 +1,11 @@
-"""Training runs as the front ends see them: ``TrainingRun``, ``ExportedModel``,
-``DegradationPreview`` and the machine description ``SystemInfo`` (frozen dataclasses).
+"""Training runs as the front ends see them: ``TrainSummary``, ``TrainingRun``,
+``HistoryRow``, ``ExportedModel``, ``DegradationPreview`` and the machine description
+``SystemInfo`` (frozen dataclasses).
 
-The engine's training modules keep their plain dicts (``runs.describe_run`` feeds the
-resume logic; ``survey.degradation_preview`` is a plain function); this module converts
-them at the door, so ``engine.api`` stays a list of short functions.
+The engine's training modules keep their plain dicts (the runner writes its summary dict to
+``summary.json``; ``runs.describe_run`` feeds the resume logic); this module converts them at
+the door, so ``engine.api`` stays a list of short functions. ``to_json()`` gives back the
+former dict, key for key, where a front end serialises one.
 """
 
 from __future__ import annotations
@@ -60,6 +62,83 @@ class ExportedModel:
 
     id: str
     task: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One row of a run's ``history.csv``: the ``step`` and every other column by name
+    (losses, ``lr``, the validation metric, ``images_per_s``, ``seconds``): a float, or
+    ``None`` for a blank cell."""
+
+    step: int
+    values: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The former dict: ``step`` first, then the columns."""
+        return {"step": self.step, **self.values}
+
+
+def history_row(row: dict) -> HistoryRow:
+    """``runs.read_history``'s row dict as a ``HistoryRow``."""
+    return HistoryRow(step=row["step"], values={k: v for k, v in row.items() if k != "step"})
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    """The outcome of a training session (``runner.train``; also ``summary.json``).
+
+    Attributes:
+        status: ``done`` or ``cancelled`` (a checkpoint was saved either way).
+        kind, run, preset, backend: what ran where (``run`` is the run folder, a string).
+        step: the last step trained; ``steps`` the planned total.
+        losses: the last losses by name.
+        metric: the validation metric's name (e.g. ``val_l1``); ``val`` its latest value,
+            ``val_first`` the value before training, ``best`` / ``best_step`` the best one
+            (each ``None`` until measured).
+        validation: the last extra validation scores by name.
+        images_per_s: training speed (``None`` before a timed step); ``seconds`` training time.
+        samples: the latest sample grid (a path) or ``None``.
+        exports: the models stored at the end (``--export``).
+        mixed_precision: whether float16 compute was on.
+        workers, replicas_identical: set for data-parallel runs only (process count, and
+            whether every replica ended with identical weights).
+    """
+
+    status: str
+    kind: str
+    run: str
+    step: int
+    steps: int
+    losses: dict = field(default_factory=dict)
+    metric: str = ""
+    val: float | None = None
+    val_first: float | None = None
+    best: float | None = None
+    best_step: int | None = None
+    validation: dict = field(default_factory=dict)
+    images_per_s: float | None = None
+    seconds: float = 0.0
+    samples: str | None = None
+    exports: tuple[ExportedModel, ...] = ()
+    backend: str = ""
+    mixed_precision: bool = False
+    preset: str = ""
+    workers: int | None = None
+    replicas_identical: bool | None = None
+
+    def to_json(self) -> dict:
+        """The dict ``summary.json`` holds, key for key (``workers`` and
+        ``replicas_identical`` only for data-parallel runs)."""
+        found = {**asdict(self), "exports": [asdict(e) for e in self.exports]}
+        if self.workers is None and self.replicas_identical is None:
+            del found["workers"], found["replicas_identical"]
+        return found
+
+
+def train_summary(summary: dict) -> TrainSummary:
+    """``runner.train``'s summary dict as a ``TrainSummary``."""
+    exports = tuple(ExportedModel(id=e["id"], task=e["task"]) for e in summary["exports"])
+    return TrainSummary(**{**summary, "exports": exports})
 
 
 @dataclass(frozen=True)

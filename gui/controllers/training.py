@@ -76,9 +76,9 @@ class TrainingSession(QObject):
         self.plan: api.TrainRequest | None = None
         self.state = "idle"
         self.last = None
-        self.summary: dict | None = None
+        self.summary: api.TrainSummary | None = None
         self.error = ""
-        self.history: list[dict] = []
+        self.history: list[api.HistoryRow] = []
 
     @property
     def active(self) -> bool:
@@ -124,14 +124,14 @@ class TrainingSession(QObject):
             self._set_state("stopping")
             self.worker.cancel()
 
-    def _saved_history(self, plan: api.TrainRequest) -> list[dict]:
+    def _saved_history(self, plan: api.TrainRequest) -> list[api.HistoryRow]:
         try:
             rows = api.training_history(plan.out)
             found = api.describe_training_run(plan.out)
             step = found.step if found else 0
         except OSError:
             return []
-        return [r for r in rows if r["step"] <= step]
+        return [r for r in rows if r.step <= step]
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -142,10 +142,11 @@ class TrainingSession(QObject):
         if not isinstance(event, TrainStep):
             return
         self.last = event
-        row = {"step": event.done, **event.losses}
+        values = dict(event.losses)
         if event.validated:
-            row[event.metric] = event.val
-        self.history = [r for r in self.history if r["step"] < event.done] + [row]
+            values[event.metric] = event.val
+        row = api.HistoryRow(step=event.done, values=values)
+        self.history = [r for r in self.history if r.step < event.done] + [row]
         self.progress.emit(event)
 
     @Slot(bool)
@@ -159,7 +160,7 @@ class TrainingSession(QObject):
         self.failed.emit(message)
 
     @Slot(object)
-    def _on_finished(self, summary: dict | None) -> None:
+    def _on_finished(self, summary: api.TrainSummary | None) -> None:
         self.worker = None
         self.summary = summary
         if summary is not None and self.plan is not None:
@@ -167,7 +168,7 @@ class TrainingSession(QObject):
         if summary is None:
             state = "failed" if self.error else "stopped"
         else:
-            state = "done" if summary.get("status") == "done" else "stopped"
+            state = "done" if summary.status == "done" else "stopped"
         self._set_state(state)
         self.finished.emit(summary)
 
@@ -248,7 +249,7 @@ class TrainingController(QObject):
         return self.wizard is not None and self.wizard.unsaved
 
     @Slot(object)
-    def _on_finished(self, summary: dict | None) -> None:
+    def _on_finished(self, summary: api.TrainSummary | None) -> None:
         if summary is None or self.wizard is None or self.wizard.visible:
             return
         if self._unsaved():

@@ -252,9 +252,9 @@ class WizardController(QObject):
     def _draw_history(self) -> None:
         series: dict[str, list[tuple[int, float]]] = {}
         for row in self.session.history:
-            for key, value in row.items():
-                if key != "step" and key not in HIDDEN_COLUMNS and value is not None:
-                    series.setdefault(key, []).append((row["step"], value))
+            for key, value in row.values.items():
+                if key not in HIDDEN_COLUMNS and value is not None:
+                    series.setdefault(key, []).append((row.step, value))
         self.train_page.chart.set_series(series)
 
     def _show_sample(self, path: str, step: int) -> None:
@@ -295,15 +295,14 @@ class WizardController(QObject):
             page.message.setText(messages[state])
         if state in ETA_STATES:
             page.stats["eta"].setText(ETA_STATES[state])
-        seconds = (self.session.summary or {}).get("seconds")
-        if seconds is not None:
-            page.stats["elapsed"].setText(format_duration(seconds))
+        summary = self.session.summary
+        if summary is not None:
+            page.stats["elapsed"].setText(format_duration(summary.seconds))
         if state in ("stopped", "done"):
             self._draw_history()
-            samples = (self.session.summary or {}).get("samples")
-            if samples:
-                self._show_sample(samples, 0)
-        step = (self.session.summary or {}).get("step", 0)
+            if summary is not None and summary.samples:
+                self._show_sample(summary.samples, 0)
+        step = summary.step if summary is not None else 0
         ready = not active and state in ("stopped", "done") and step > 0
         page.set_ready(ready, "" if ready or active else "Train for at least one step first.")
 
@@ -322,11 +321,13 @@ class WizardController(QObject):
 
     # -- page 5 ---------------------------------------------------------------------------
     def _enter_finish(self) -> None:
-        page, summary = self.finish_page, self.session.summary or {}
-        losses = ", ".join(f"{k} {v:.4g}" for k, v in (summary.get("losses") or {}).items())
+        page, summary = self.finish_page, self.session.summary
+        losses = ", ".join(f"{k} {v:.4g}" for k, v in (summary.losses if summary else {}).items())
+        step, steps, seconds = (summary.step, summary.steps, summary.seconds) if summary else (
+            0, 0, 0.0)
         page.summary.setText(
-            f"Trained {summary.get('step', 0)} of {summary.get('steps', 0)} steps in "
-            f"{format_duration(summary.get('seconds', 0.0))}. Final losses: {losses or '–'}.")
+            f"Trained {step} of {steps} steps in "
+            f"{format_duration(seconds)}. Final losses: {losses or '–'}.")
         if not page.name.text():
             page.name.setText(_free_name(f"my-{self._kind()}", self._kind()))
         page.set_ready(False, "Add the model to your store first (Close keeps only the run "

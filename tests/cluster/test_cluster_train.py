@@ -56,10 +56,10 @@ def _history(run):
 
 def test_two_workers_train_export_and_end_with_identical_weights(distributed_run):
     summary, events, out, home = distributed_run
-    assert summary["status"] == "done" and summary["step"] == STEPS
-    assert summary["workers"] == 2
-    assert summary["replicas_identical"] is True
-    assert summary["exports"] == [{"id": "dist-dcgan", "task": "sample"}]
+    assert summary.status == "done" and summary.step == STEPS
+    assert summary.workers == 2
+    assert summary.replicas_identical is True
+    assert summary.exports == (api.ExportedModel(id="dist-dcgan", task="sample"),)
     assert (home / "models" / "dist-dcgan").is_dir()
     assert [int(r["step"]) for r in _history(out)] == list(range(1, STEPS + 1))
     # Rank 0's progress reached the driver; nothing else wrote beside rank 0's files.

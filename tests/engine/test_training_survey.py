@@ -144,9 +144,11 @@ def test_runs_are_listed_and_unfinished_ones_found(tmp_path):
 def test_history_reads_numbers_and_blanks(tmp_path):
     run = fake_run(tmp_path / "r", 2, 4, None)
     rows = api.training_history(run)
-    assert rows[0] == {"step": 0, "g_loss": None, "lr": 0.1, "val_l1": 0.5,
-                       "images_per_s": None, "seconds": None}
-    assert rows[2]["step"] == 2 and rows[2]["g_loss"] == 0.5
+    assert rows[0] == api.HistoryRow(step=0, values={
+        "g_loss": None, "lr": 0.1, "val_l1": 0.5, "images_per_s": None, "seconds": None})
+    assert rows[2].step == 2 and rows[2].values["g_loss"] == 0.5
+    assert list(rows[0].to_json()) == ["step", "g_loss", "lr", "val_l1", "images_per_s",
+                                       "seconds"]
 
 
 def test_new_run_folders_live_in_the_user_data_dir_and_never_collide(tmp_path, monkeypatch):

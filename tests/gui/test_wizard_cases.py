@@ -15,6 +15,7 @@ import threading
 import pytest
 from PySide6.QtWidgets import QWizard
 
+from engine import api
 from engine.events import TrainStep
 from gui import training_worker
 from gui.controllers import training as training_module
@@ -62,9 +63,9 @@ class FakeTraining:
 
         return run
 
-    def _summary(self, status: str, step: int) -> dict:
-        return {"status": status, "step": step, "steps": self.steps, "seconds": 0.1 * step,
-                "losses": {"g_loss": 0.5}, "samples": None}
+    def _summary(self, status: str, step: int) -> api.TrainSummary:
+        return api.TrainSummary(status=status, kind="deblur", run="", step=step,
+                                steps=self.steps, seconds=0.1 * step, losses={"g_loss": 0.5})
 
 
 @pytest.fixture

@@ -88,8 +88,8 @@ def test_train_pause_stop_restart_resume_and_use_the_model(qtbot, window, tmp_pa
         page.stop.click()  # stopping a paused run wakes it to save a checkpoint
 
     summary = blocker.args[0]
-    assert summary["status"] == "cancelled" and paused_at < summary["step"] < STEPS
-    assert summary["step"] >= stopped_at
+    assert summary.status == "cancelled" and paused_at < summary.step < STEPS
+    assert summary.step >= stopped_at
     assert session.state == "stopped" and page.resume.isVisible()
     assert w.button(NEXT).isEnabled()
     assert {"g_loss", "d_loss", "val_l1"} <= set(page.chart.series)
@@ -113,7 +113,7 @@ def test_train_pause_stop_restart_resume_and_use_the_model(qtbot, window, tmp_pa
     ctrl2 = again.training.wizard
     kind_page = ctrl2.kind_page
     assert kind_page.runs_box.isVisible() and kind_page.runs.count() == 1
-    assert f"step {summary['step']} of {STEPS}" in kind_page.runs.item(0).text()
+    assert f"step {summary.step} of {STEPS}" in kind_page.runs.item(0).text()
 
     session2 = again.training.session
     with qtbot.waitSignal(session2.finished, timeout=TRAIN_MS) as blocker:
@@ -122,7 +122,7 @@ def test_train_pause_stop_restart_resume_and_use_the_model(qtbot, window, tmp_pa
         assert "Continuing" in ctrl2.train_page.heading.text()
         assert ctrl2.train_page.chart.series  # the curves so far, read back from the run
     summary = blocker.args[0]
-    assert summary["status"] == "done" and summary["step"] == STEPS
+    assert summary.status == "done" and summary.step == STEPS
     assert ctrl2.train_page.message.text().startswith("Done")
 
     ctrl2.wizard.button(NEXT).click()
