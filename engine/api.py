@@ -43,6 +43,7 @@ from engine.door.training import (
     train_summary,
     training_run,
 )
+from engine.door.training_data import DataScan, ScannedFolder, data_scan
 from engine.errors import HINT_IMPORT_MODEL, UsageError, WeightsMissingError
 from engine.evaluation.bench import BenchReport, BenchRow, parse_size, parse_tasks, run_bench
 from engine.evaluation.eval import EvalRow, evaluate
@@ -66,7 +67,7 @@ __all__ = [
     "EvalRow", "ModelInfo", "ParamInfo", "PlanItem", "RunSettings", "SampleEval", "ScoreRow",
     "StyleRow", "TaskInfo", "KindSpec", "TrainRequest", "WizardChoice", "CpuInfo", "CropLimits",
     "DegradationPreview", "ExportedModel", "GpuInfo", "HistoryRow", "Preset", "SystemInfo",
-    "TrainingRun", "TrainSummary",
+    "TrainingRun", "TrainSummary", "DataScan", "ScannedFolder",
     # the application: version, files, logs (the per-run log file: start, record_exception,
     # where, folder, current, on_terminal, exit_fast)
     "APP_NAME", "OUTPUT_FORMATS", "__version__", "configure_device", "logs", "resource_path",
@@ -294,16 +295,13 @@ def training_kind(kind: str) -> KindSpec:
 # --- the training wizard's helpers ------------------------------------------------------------
 
 def scan_training_data(kind: str, data: Path | str | None, data_b: Path | str | None = None,
-                       crop: int | None = None, paired: bool | None = None) -> dict:
-    """What training would use in these folders; never raises for bad folders.
-
-    Returns ``engine.training.survey.survey``'s dict: ``mode``, ``usable``, ``reason`` (a
-    sentence when not usable), ``folders`` (counts, smallest/largest sizes, example paths),
-    ``pairs``, ``problems`` (one sentence per skipped file) and ``warnings``.
-    """
+                       crop: int | None = None, paired: bool | None = None) -> DataScan:
+    """What training would use in these folders (``DataScan``: ``mode``, ``usable``,
+    ``reason``, ``folders``, ``pairs``, ``problems``, ``warnings``); never raises for bad
+    folders."""
     from engine.training.survey import survey
 
-    return survey(kind, data, data_b, crop, paired)
+    return data_scan(survey(kind, data, data_b, crop, paired))
 
 
 def degradation_preview(kind: str, path: Path | str, seed: int = 0) -> DegradationPreview:

@@ -65,7 +65,7 @@ class DataController(QObject):
         self.page = page
         self.gui_settings = settings
         self.choice: Choice | None = None
-        self.result: dict | None = None
+        self.result: api.DataScan | None = None
         self._generation = 0
         self._seed = 0
         self._timer = QTimer(self)
@@ -114,13 +114,13 @@ class DataController(QObject):
                      on_error=self._on_scan_error)
 
     @Slot(object, object)
-    def _on_scanned(self, generation: int, result: dict) -> None:
+    def _on_scanned(self, generation: int, result: api.DataScan) -> None:
         if generation != self._generation:
             return
         self.result = result
         self._show(result)
-        self.page.set_ready(result["usable"], result["reason"])
-        if result["usable"]:
+        self.page.set_ready(result.usable, result.reason)
+        if result.usable:
             self._remember()
         self.scanned.emit(result)
 
@@ -140,27 +140,27 @@ class DataController(QObject):
         if data_b:
             folders[self.choice.key + ":b"] = data_b
 
-    def _show(self, result: dict) -> None:
+    def _show(self, result: api.DataScan) -> None:
         p = self.page
         p.status.setText(summary_html(result))
-        p.warnings.setText(" ".join(result["warnings"]))
-        p.warnings.setVisible(bool(result["warnings"]))
+        p.warnings.setText(" ".join(result.warnings))
+        p.warnings.setVisible(bool(result.warnings))
         p.problems.clear()
-        p.problems.addItems(result["problems"])
-        p.problems_label.setText(f"Skipped files ({len(result['problems'])})")
+        p.problems.addItems(list(result.problems))
+        p.problems_label.setText(f"Skipped files ({len(result.problems)})")
         self._load_thumbs(result)
-        synthetic = result["mode"] == "synthetic" and result["usable"]
+        synthetic = result.mode == "synthetic" and result.usable
         p.preview_box.setVisible(synthetic)
         if synthetic:
             self._load_preview()
 
-    def _load_thumbs(self, result: dict) -> None:
+    def _load_thumbs(self, result: api.DataScan) -> None:
         self.page.thumbs.clear()
         shown = usable = 0
-        for folder in result["folders"]:
-            paths = folder["thumbs"][: THUMBS // max(1, len(result["folders"]))]
+        for folder in result.folders:
+            paths = folder.thumbs[: THUMBS // max(1, len(result.folders))]
             shown += len(paths)
-            usable += folder["images"]
+            usable += folder.images
             for path in paths:
                 call_in_pool(api.load_display, path, THUMB, tag=(self._generation, path),
                              on_done=self._on_thumb, on_error=lambda *_: None)
@@ -180,7 +180,7 @@ class DataController(QObject):
         self.page.thumbs.addItem(item)
 
     def _load_preview(self) -> None:
-        thumbs = self.result["folders"][0]["thumbs"] if self.result else []
+        thumbs = self.result.folders[0].thumbs if self.result else ()
         if not thumbs or self.choice is None:
             return
         path = thumbs[self._seed % len(thumbs)]
@@ -219,17 +219,17 @@ def _size(size) -> str:
     return f"{size[0]}×{size[1]}" if size else "?"
 
 
-def summary_html(result: dict) -> str:
+def summary_html(result: api.DataScan) -> str:
     """The scan in a few lines of HTML: counts and size ranges per folder."""
     lines = []
-    if result.get("pairs") is not None:
-        lines.append(f"<b>{result['pairs']} pair(s)</b> with matching names.")
-    for folder in result["folders"]:
-        count = folder["images"]
-        sizes = (f", {_size(folder['smallest'])} to {_size(folder['largest'])} pixels"
+    if result.pairs is not None:
+        lines.append(f"<b>{result.pairs} pair(s)</b> with matching names.")
+    for folder in result.folders:
+        count = folder.images
+        sizes = (f", {_size(folder.smallest)} to {_size(folder.largest)} pixels"
                  if count else "")
-        lines.append(f"{html.escape(folder['label'])}: <b>{count} usable image(s)</b> in "
-                     f"{html.escape(folder['root'])}{sizes}.")
-    if result["problems"]:
-        lines.append(f"{len(result['problems'])} file(s) skipped (listed below).")
+        lines.append(f"{html.escape(folder.label)}: <b>{count} usable image(s)</b> in "
+                     f"{html.escape(folder.root)}{sizes}.")
+    if result.problems:
+        lines.append(f"{len(result.problems)} file(s) skipped (listed below).")
     return "<br>".join(lines)

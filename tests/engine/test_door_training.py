@@ -52,3 +52,16 @@ def test_info_is_the_backend_description():
     assert isinstance(facts, api.SystemInfo) and isinstance(facts.cpu, api.CpuInfo)
     assert json.dumps(facts.to_json()) == json.dumps(backend.describe())
     assert facts.device == ("gpu" if facts.gpus else "cpu")
+
+
+def test_a_data_scan_carries_the_survey(tmp_path):
+    from engine.training import survey
+    from tests.engine.test_training_survey import png
+
+    for n in range(2):
+        png(tmp_path / "p" / f"{n}.png", 80, 72, n)
+    png(tmp_path / "p" / "small.png", 30, 30)
+    found = api.scan_training_data("deblur", tmp_path / "p")
+    assert isinstance(found, api.DataScan) and isinstance(found.folders[0], api.ScannedFolder)
+    assert found.folders[0].smallest == (80, 72) and len(found.problems) == 1
+    assert json.dumps(found.to_json()) == json.dumps(survey.survey("deblur", tmp_path / "p"))

@@ -30,19 +30,19 @@ def test_a_folder_of_photos_with_problems_is_usable_and_lists_them(tmp_path):
 
     found = api.scan_training_data("deblur", tmp_path / "p")
 
-    assert found["usable"] and found["mode"] == "synthetic" and found["reason"] == ""
-    (folder,) = found["folders"]
-    assert folder["images"] == 3 and folder["smallest"] == folder["largest"] == (80, 72)
-    assert len(folder["thumbs"]) == 3
-    assert len(found["problems"]) == 2
-    assert any("small.png" in p and "64-pixel minimum" in p for p in found["problems"])
-    assert found["warnings"]  # three photos are few
+    assert found.usable and found.mode == "synthetic" and found.reason == ""
+    (folder,) = found.folders
+    assert folder.images == 3 and folder.smallest == folder.largest == (80, 72)
+    assert len(folder.thumbs) == 3
+    assert len(found.problems) == 2
+    assert any("small.png" in p and "64-pixel minimum" in p for p in found.problems)
+    assert found.warnings  # three photos are few
 
 
 def test_the_minimum_side_follows_the_crop(tmp_path):
     png(tmp_path / "p" / "a.png", 40, 40)
-    assert not api.scan_training_data("deblur", tmp_path / "p")["usable"]
-    assert api.scan_training_data("deblur", tmp_path / "p", crop=32)["usable"]
+    assert not api.scan_training_data("deblur", tmp_path / "p").usable
+    assert api.scan_training_data("deblur", tmp_path / "p", crop=32).usable
 
 
 @pytest.mark.parametrize(("kind", "data", "data_b", "paired", "words"), [
@@ -62,7 +62,7 @@ def test_unusable_data_says_why(tmp_path, kind, data, data_b, paired, words):
     folder = str(tmp_path / data) if data else ""
     found = api.scan_training_data(kind, folder, tmp_path / data_b if data_b else None,
                                    paired=paired)
-    assert not found["usable"] and words in found["reason"]
+    assert not found.usable and words in found.reason
 
 
 def test_pairs_are_counted_and_unmatched_files_reported(tmp_path):
@@ -71,8 +71,8 @@ def test_pairs_are_counted_and_unmatched_files_reported(tmp_path):
     for name in ("a", "b", "z"):
         png(tmp_path / "d" / "B" / f"{name}.png")
     found = api.scan_training_data("deblur", tmp_path / "d", paired=True)
-    assert found["usable"] and found["mode"] == "paired" and found["pairs"] == 2
-    assert sum("no partner" in p for p in found["problems"]) == 2
+    assert found.usable and found.mode == "paired" and found.pairs == 2
+    assert sum("no partner" in p for p in found.problems) == 2
 
 
 def test_cyclegan_and_dcgan_folders(tmp_path):
@@ -80,9 +80,9 @@ def test_cyclegan_and_dcgan_folders(tmp_path):
     png(tmp_path / "b" / "1.png")
     png(tmp_path / "b" / "2.png")
     both = api.scan_training_data("cyclegan", tmp_path / "a", tmp_path / "b")
-    assert both["usable"] and [f["images"] for f in both["folders"]] == [1, 2]
+    assert both.usable and [f.images for f in both.folders] == [1, 2]
     single = api.scan_training_data("dcgan", tmp_path / "b")
-    assert single["usable"] and single["mode"] == "single"
+    assert single.usable and single.mode == "single"
 
 
 @pytest.mark.parametrize("kind", ["deblur", "upscale"])

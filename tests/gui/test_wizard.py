@@ -107,7 +107,7 @@ def test_typing_a_folder_rescans_by_itself(qtbot, wizard, tmp_path):
     w.button(NEXT).click()
     page.folder_a.edit.setText(str(photos(tmp_path / "faces", 2)))
     qtbot.waitUntil(lambda: w.button(NEXT).isEnabled(), timeout=SCAN_MS)
-    assert wizard.data.result["mode"] == "single"
+    assert wizard.data.result.mode == "single"
     assert not page.preview_box.isVisible()  # nothing is degraded for the sampler
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWizard
 
+from engine import api
 from gui.main_window import MainWindow
 from gui.settings import GuiSettings
 from gui.views.wizard import Page
@@ -137,7 +138,8 @@ def test_train_pause_stop_restart_resume_and_use_the_model(qtbot, window, tmp_pa
     qtbot.waitUntil(lambda: bool(ctrl2.exports) or "Could not" in finish.status.text(),
                     timeout=TRAIN_MS)
 
-    assert ctrl2.exports == [{"id": "my-deblur", "task": "deblur"}], finish.status.text()
+    assert ctrl2.exports == [api.ExportedModel(id="my-deblur", task="deblur")], (
+        finish.status.text())
     assert again.tasks.task_id() == "deblur"
     assert again.task_panel.form.values()["model"] == "my-deblur"
     card = finish.card.toPlainText()
