@@ -36,6 +36,7 @@ from engine.door.training import (
     GpuInfo,
     HistoryRow,
     SystemInfo,
+    TrainingBackends,
     TrainingRun,
     TrainSummary,
     history_row,
@@ -46,7 +47,7 @@ from engine.door.training import (
 from engine.door.training_data import DataScan, ScannedFolder, data_scan
 from engine.errors import HINT_IMPORT_MODEL, UsageError, WeightsMissingError
 from engine.evaluation.bench import BenchReport, BenchRow, parse_size, parse_tasks, run_bench
-from engine.evaluation.eval import EvalRow, evaluate
+from engine.evaluation.eval import EvalRow, EvalTable, evaluate
 from engine.evaluation.eval_sample import COVERAGE_MIN as SAMPLE_COVERAGE_MIN
 from engine.evaluation.eval_sample import SampleEval, ScoreRow, evaluate_sample
 from engine.evaluation.eval_style import StyleRow, evaluate_style
@@ -63,11 +64,12 @@ from engine.training.spec import CropLimits, KindSpec, Preset, WizardChoice
 
 __all__ = [
     # types
-    "BatchResult", "BenchReport", "BenchRow", "CancelToken", "ClusterSettings", "ItemResult",
-    "EvalRow", "ModelInfo", "ParamInfo", "PlanItem", "RunSettings", "SampleEval", "ScoreRow",
-    "StyleRow", "TaskInfo", "KindSpec", "TrainRequest", "WizardChoice", "CpuInfo", "CropLimits",
-    "DegradationPreview", "ExportedModel", "GpuInfo", "HistoryRow", "Preset", "SystemInfo",
-    "TrainingRun", "TrainSummary", "DataScan", "ScannedFolder",
+    "BatchResult", "BenchReport", "BenchRow", "CancelToken", "ClusterSettings", "CpuInfo",
+    "CropLimits", "DataScan", "DegradationPreview", "EvalRow", "EvalTable", "ExportedModel",
+    "GpuInfo", "HistoryRow", "ItemResult", "KindSpec", "ModelInfo", "ParamInfo", "PlanItem",
+    "Preset", "RunSettings", "SampleEval", "ScannedFolder", "ScoreRow", "StyleRow",
+    "SystemInfo", "TaskInfo", "TrainingBackends", "TrainingRun", "TrainRequest",
+    "TrainSummary", "WizardChoice",
     # the application: version, files, logs (the per-run log file: start, record_exception,
     # where, folder, current, on_terminal, exit_fast)
     "APP_NAME", "OUTPUT_FORMATS", "__version__", "configure_device", "logs", "resource_path",
@@ -362,11 +364,10 @@ def check_training_settings(kind: str, preset: str, steps: int | None = None,
     limits.check_settings(kind, preset, steps, batch, crop, options)
 
 
-def training_backends() -> dict:
-    """``current`` (the backend Keras uses or will use), ``available`` (installed) and
-    ``locked`` (Keras is loaded, so only ``current`` can train in this process)."""
-    return {"current": backend.backend_name(), "available": backend.available_backends(),
-            "locked": backend.keras_loaded()}
+def training_backends() -> TrainingBackends:
+    """The backend Keras uses or will use, those installed, and whether Keras is loaded."""
+    return TrainingBackends(current=backend.backend_name(), locked=backend.keras_loaded(),
+                            available=tuple(backend.available_backends()))
 
 
 def select_backend(name: str) -> None:

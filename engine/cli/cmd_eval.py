@@ -50,12 +50,11 @@ def handle(args: argparse.Namespace) -> int:
         results = api.evaluate(args.task, args.data, args.model, args.crop, args.limit,
                            PlainDisplay(), token, tier=args.tier,
                            baselines=not args.no_baselines)
-    for kind, rows in results.items():
+    for kind, rows in results.sets.items():
         for line in eval_table(args.task, kind, rows):
             print(line)
     if args.report:
-        data = {kind: [r.to_json() for r in rows] for kind, rows in results.items()}
-        api.write_text_atomic(args.report, json.dumps(data, indent=2))
+        api.write_text_atomic(args.report, json.dumps(results.to_json(), indent=2))
     return EXIT_OK
 
 

@@ -1,6 +1,6 @@
 """Training runs as the front ends see them: ``TrainSummary``, ``TrainingRun``,
-``HistoryRow``, ``ExportedModel``, ``DegradationPreview`` and the machine description
-``SystemInfo`` (frozen dataclasses).
+``HistoryRow``, ``ExportedModel``, ``DegradationPreview``, ``TrainingBackends`` and the
+machine description ``SystemInfo`` (frozen dataclasses).
 
 The engine's training modules keep their plain dicts (the runner writes its summary dict to
 ``summary.json``; ``runs.describe_run`` feeds the resume logic); this module converts them at
@@ -149,6 +149,17 @@ class DegradationPreview:
     before: np.ndarray
     after: np.ndarray
     caption: str
+
+
+@dataclass(frozen=True)
+class TrainingBackends:
+    """The Keras backends for training: ``current`` (the one Keras uses or will use),
+    ``available`` (installed) and ``locked`` (Keras is loaded, so only ``current`` can train
+    in this process)."""
+
+    current: str
+    available: tuple[str, ...]
+    locked: bool
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,19 @@ class EvalRow:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(self).items()}
 
 
+@dataclass(frozen=True)
+class EvalTable:
+    """What ``evaluate`` measured: ``sets`` maps each degradation set's name, in run order,
+    to one ``EvalRow`` per method (the degraded input first, then baselines and the model)."""
+
+    task: str
+    sets: dict[str, list[EvalRow]] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The JSON report (``photogan eval --report``): ``{set name: [row, ...]}``."""
+        return {name: [row.to_json() for row in rows] for name, rows in self.sets.items()}
+
+
 def _detailed_crop(pixels: np.ndarray, crop: int, multiple: int) -> np.ndarray:
     """The ``crop``-sided window (sides a multiple of ``multiple``) with the most texture
     among 9 fixed positions (a 3 x 3 grid from corner to corner); the same every run."""
@@ -194,7 +207,7 @@ def evaluate(
     cancel: CancelToken | None = None,
     tier: str = "all",
     baselines: bool = True,
-) -> dict[str, list[EvalRow]]:
+) -> EvalTable:
     """Score the model and the baselines on every photo under ``data``.
 
     Args:
@@ -206,7 +219,8 @@ def evaluate(
             one model, e.g. a checkpoint during training; the baselines do not change).
 
     Returns:
-        ``{set name: [EvalRow per method]}`` with means over photos; deblur set names are
+        ``EvalTable``: ``sets`` is ``{set name: [EvalRow per method]}`` with means over
+        photos; deblur set names are
         ``"mild motion"``, ``"mild defocus"``, ``"heavy motion"``, ``"heavy defocus"`` and
         ``"sharp"``; upscale ones ``"area"`` and ``"bicubic"``.
     """
@@ -239,7 +253,7 @@ def evaluate(
             done += 1
             progress(EvalProgress(done=done, total=total, message=f"{key}: {path.name}"))
         results[key] = [_mean(row) for row in rows.values()]
-    return results
+    return EvalTable(task, results)
 
 
 def _methods(task: str, tier: str, kind: str, model: str) -> dict[str, Method]:

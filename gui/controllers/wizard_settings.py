@@ -72,7 +72,7 @@ class SettingsController(QObject):
         page.backend.currentIndexChanged.connect(self._on_changed)
         page.device.setText(f"Estimates for this computer's CPU ({os.cpu_count()} threads); "
                             "a GPU, if there is one, is used automatically.")
-        if api.training_backends()["locked"]:  # Keras is loaded: asking for devices is cheap
+        if api.training_backends().locked:  # Keras is loaded: asking for devices is cheap
             call_in_pool(api.info, on_done=self._on_info, on_error=self._on_info_failed)
 
     def setup(self, kind: str) -> None:
@@ -132,12 +132,12 @@ class SettingsController(QObject):
         combo = self.page.backend
         combo.blockSignals(True)
         combo.clear()
-        for name in facts["available"]:
-            usable = not facts["locked"] or name == facts["current"]
+        for name in facts.available:
+            usable = not facts.locked or name == facts.current
             combo.addItem(name if usable else f"{name} (restart PhotoGAN to use)", name)
             if not usable:
                 combo.model().item(combo.count() - 1).setEnabled(False)
-        combo.setCurrentIndex(max(0, combo.findData(facts["current"])))
+        combo.setCurrentIndex(max(0, combo.findData(facts.current)))
         combo.blockSignals(False)
 
     @Slot(int, bool)

@@ -37,21 +37,21 @@ def _photos(folder, count=2):
 def test_deblur_eval_rows(store, tmp_path):
     tiny_model("deblur", "tiny")
     results = evaluate("deblur", _photos(tmp_path / "held"), crop=64, tier="mild")
-    assert set(results) == {"mild motion", "mild defocus"}
-    names = [row.method for row in results["mild motion"]]
+    assert set(results.sets) == {"mild motion", "mild defocus"}
+    names = [row.method for row in results.sets["mild motion"]]
     assert names[:4] == ["blurred input", "sharpen", "richardson-lucy", "wiener"]
     assert names[-2:] == ["ref: wiener, true kernel", "ref: richardson-lucy, true kernel"]
-    blurred = results["mild motion"][0]
+    blurred = results.sets["mild motion"][0]
     assert blurred.count == 2 and 10 < blurred.psnr_rgb < 60
-    assert all(row.count == 2 for row in results["mild defocus"])
+    assert all(row.count == 2 for row in results.sets["mild defocus"])
 
 
 def test_upscale_eval_rows(store, tmp_path):
     tiny_model("upscale", "tiny")
     results = evaluate("upscale", _photos(tmp_path / "held"), crop=64)
-    bicubic = results["area"][0]
-    assert bicubic.method == "bicubic" and bicubic.psnr_y > 10
-    assert len(results["bicubic"]) == 3
+    bicubic = results.sets["area"][0]
+    assert results.task == "upscale" and bicubic.method == "bicubic" and bicubic.psnr_y > 10
+    assert len(results.sets["bicubic"]) == 3
 
 
 def test_eval_refuses_without_weights_and_other_tasks(store, tmp_path):

@@ -140,17 +140,17 @@ def test_eval_tiers_name_their_sets_and_score_sharp_photos_against_themselves(st
     tiny_model("deblur", "tiny")
     held = _photos(tmp_path / "held", count=2, side=96)
     everything = evaluate("deblur", held, crop=64, tier="all")
-    assert list(everything) == ["mild motion", "mild defocus", "heavy motion",
+    assert list(everything.sets) == ["mild motion", "mild defocus", "heavy motion",
                                 "heavy defocus", "sharp"]
-    sharp = everything["sharp"]
+    sharp = everything.sets["sharp"]
     assert [r.method for r in sharp][0] == "sharpen" and len(sharp) == 2
-    heavy = everything["heavy motion"]
+    heavy = everything.sets["heavy motion"]
     assert heavy[0].method == "blurred input" and heavy[0].count == 2
-    assert heavy[0].psnr_y < everything["mild motion"][0].psnr_y + 10
+    assert heavy[0].psnr_y < everything.sets["mild motion"][0].psnr_y + 10
     assert sharp[0].psnr_y_median > 0 and np.isfinite(sharp[0].psnr_y_median)
     only = evaluate("deblur", held, crop=64, tier="heavy")
-    assert list(only) == ["heavy motion", "heavy defocus"]
-    assert only["heavy motion"][0].psnr_y == pytest.approx(heavy[0].psnr_y)
+    assert list(only.sets) == ["heavy motion", "heavy defocus"]
+    assert only.sets["heavy motion"][0].psnr_y == pytest.approx(heavy[0].psnr_y)
     with pytest.raises(Exception, match="unknown evaluation tier"):
         evaluate("deblur", held, crop=64, tier="extreme")
 

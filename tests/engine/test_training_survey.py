@@ -203,7 +203,8 @@ def test_backend_selection_refuses_what_cannot_work(monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
     api.select_backend("tensorflow")
     facts = api.training_backends()
-    assert facts["locked"] and facts["available"] == ["tensorflow", "torch"]
+    assert facts.locked and facts.available == ("tensorflow", "torch")
+    assert facts.current == "tensorflow"
 
 
 def test_model_names_are_checked_before_export(tmp_path, monkeypatch):
