@@ -76,7 +76,7 @@ def test_a_folder_with_only_problems_blocks_next_until_photos_are_added(qtbot, w
 
     result = scan(qtbot, wizard, page.folder_a, folder)
 
-    assert not result["usable"] and not w.button(NEXT).isEnabled()
+    assert not result.usable and not w.button(NEXT).isEnabled()
     assert page.reason.isVisible() and str(folder) in page.reason.text()
     shown = [page.problems.item(i).text() for i in range(page.problems.count())]
     assert len(shown) == 3
@@ -88,7 +88,7 @@ def test_a_folder_with_only_problems_blocks_next_until_photos_are_added(qtbot, w
     photos(folder, 3)
     result = scan(qtbot, wizard, page.folder_a, folder)
 
-    assert result["usable"] and w.button(NEXT).isEnabled() and not page.reason.isVisible()
+    assert result.usable and w.button(NEXT).isEnabled() and not page.reason.isVisible()
     assert "3 usable image(s)" in page.status.text() and "72×72" in page.status.text()
     assert page.problems.count() == 3 and "3 file(s) skipped" in page.status.text()
     assert "learn these photos by heart" in page.warnings.text()
@@ -122,7 +122,7 @@ def test_pairs_report_unmatched_files_and_the_wrong_choice_says_so(qtbot, wizard
 
     result = scan(qtbot, wizard, page.folder_a, pairs)
 
-    assert result["usable"] and result["pairs"] == 2
+    assert result.usable and result.pairs == 2
     assert "2 pair(s)" in page.status.text()
     shown = " ".join(page.problems.item(i).text() for i in range(page.problems.count()))
     assert "img_2.png" in shown and "other.png" in shown and "no partner" in shown
@@ -131,7 +131,7 @@ def test_pairs_report_unmatched_files_and_the_wrong_choice_says_so(qtbot, wizard
     choose(w, "Deblur, from sharp photos")
     w.button(NEXT).click()
     result = scan(qtbot, wizard, page.folder_a, pairs)
-    assert not result["usable"] and "paired sub-folders" in page.reason.text()
+    assert not result.usable and "paired sub-folders" in page.reason.text()
     assert not w.button(NEXT).isEnabled()
 
 
@@ -143,13 +143,13 @@ def test_cyclegan_needs_both_folders_and_takes_drops(qtbot, wizard, tmp_path):
     a, b = photos(tmp_path / "photos", 2), photos(tmp_path / "paintings", 2, first=5)
 
     with qtbot.waitSignal(wizard.data.scanned, timeout=SCAN_MS,
-                          check_params_cb=lambda r: bool(r["folders"])):
+                          check_params_cb=lambda r: bool(r.folders)):
         assert drop_on(page.folder_a, [a / "img_0.png"])  # a file's folder is taken
     assert page.folder_a.path() == str(a)
     assert not w.button(NEXT).isEnabled() and "second folder" in page.reason.text()
 
     with qtbot.waitSignal(wizard.data.scanned, timeout=SCAN_MS,
-                          check_params_cb=lambda r: len(r["folders"]) == 2):
+                          check_params_cb=lambda r: len(r.folders) == 2):
         assert drop_on(page.folder_b, [b])
     assert w.button(NEXT).isEnabled()
     assert wizard.data.folders() == (str(a), str(b))

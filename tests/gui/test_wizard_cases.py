@@ -82,7 +82,7 @@ def to_settings(qtbot, window, tmp_path, title="Deblur, from sharp photos", coun
     choose(ctrl.wizard, title)
     ctrl.wizard.button(NEXT).click()
     data = photos(tmp_path / "sharp", count)
-    assert scan(qtbot, ctrl, ctrl.data.page.folder_a, data)["usable"]
+    assert scan(qtbot, ctrl, ctrl.data.page.folder_a, data).usable
     ctrl.wizard.button(NEXT).click()
     assert ctrl.wizard.currentId() == Page.SETTINGS
     ctrl.settings.page.toggle.setChecked(True)
@@ -225,7 +225,7 @@ def test_the_data_folder_is_remembered_after_a_restart(qtbot, window, tmp_path,
     ctrl2 = again.training.open_wizard()
     choose(ctrl2.wizard, "Deblur, from sharp photos")
     with qtbot.waitSignal(ctrl2.data.scanned, timeout=SCAN_MS,
-                          check_params_cb=lambda r: r["usable"]):
+                          check_params_cb=lambda r: r.usable):
         ctrl2.wizard.button(NEXT).click()
     assert ctrl2.data.page.folder_a.path() == str(data)
     assert ctrl2.wizard.button(NEXT).isEnabled()
@@ -241,15 +241,15 @@ def test_the_data_page_names_the_minimum_size_and_how_many_are_shown(qtbot, wind
     w.button(NEXT).click()
     small = photos(tmp_path / "small", 2, side=40)
     result = scan(qtbot, ctrl, page.folder_a, small)
-    assert not result["usable"] and "at least 64x64 pixels" in page.reason.text()
+    assert not result.usable and "at least 64x64 pixels" in page.reason.text()
 
     many = photos(tmp_path / "many", 12)
-    assert scan(qtbot, ctrl, page.folder_a, many)["usable"]
+    assert scan(qtbot, ctrl, page.folder_a, many).usable
     assert page.thumbs_caption.isVisible()
     assert page.thumbs_caption.text() == "8 of 12 usable images shown"
     qtbot.waitUntil(lambda: page.thumbs.count() == 8, timeout=SCAN_MS)
     few = photos(tmp_path / "few", 3)
-    assert scan(qtbot, ctrl, page.folder_a, few)["usable"]
+    assert scan(qtbot, ctrl, page.folder_a, few).usable
     assert not page.thumbs_caption.isVisible()  # all of them are shown
 
 

@@ -34,7 +34,7 @@ def setup_run(qtbot, window, data: Path):
     w = ctrl.wizard
     choose(w, "Deblur, from sharp photos")
     w.button(NEXT).click()
-    assert scan(qtbot, ctrl, ctrl.data.page.folder_a, data)["usable"]
+    assert scan(qtbot, ctrl, ctrl.data.page.folder_a, data).usable
     w.button(NEXT).click()
     page = ctrl.settings.page
     page.toggle.setChecked(True)
