@@ -2,10 +2,12 @@
 
 Everything a user can do goes through here: ``engine/cli`` and ``gui`` import this module,
 ``engine.errors`` and ``engine.events``, nothing else of the engine (``.importlinter``,
-contract "front-door"). Results are dataclasses (``TaskInfo``, ``ModelInfo``, ``BatchResult``,
-``BenchReport``, ``EvalRow``, ...); some are implemented in small modules (``engine.door``,
-``engine.evaluation``) and re-exported here, all listed in ``__all__``. Arrays handed to front
-ends for display are RGB uint8 ``(H, W, 3)``.
+contract "front-door"). Results are dataclasses, not dicts (``TaskInfo``, ``ModelInfo``,
+``BatchResult``, ``BenchReport``, ``EvalTable``, ``TrainSummary``, ``TrainingRun``,
+``DataScan``, ``SystemInfo``, ...), implemented in small modules (``engine.door``,
+``engine.evaluation``) and re-exported here, all listed in ``__all__``; those a front end
+writes out have ``to_json()``, the JSON it writes. Arrays handed to front ends for display
+are RGB uint8 ``(H, W, 3)``.
 """
 
 from __future__ import annotations

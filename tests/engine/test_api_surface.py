@@ -41,3 +41,24 @@ def test_models_are_dataclasses_with_the_old_row_fields(store):
                                    "size_mb", "default", "card", "folder"]
     assert (row.id, row.task, row.card) == ("tiny-deblur", "deblur", {"steps": 3})
     assert row.size_mb > 0 and row.folder == str(store / "tiny-deblur")
+
+
+def test_no_function_returns_a_dict_and_every_returned_type_is_public():
+    """Results are dataclasses (issue 16): no bare ``dict`` (or list of dicts) comes back,
+    except ``parse_options``, whose result is the options a caller passes on; every class a
+    function returns is listed in ``__all__``."""
+    import typing
+
+    allowed = {"parse_options"}
+    for name in api.__all__:
+        function = getattr(api, name)
+        if not inspect.isfunction(function) or name in allowed:
+            continue
+        returned = typing.get_type_hints(function).get("return")
+        parts = [returned, *typing.get_args(returned)]
+        assert dict not in parts and list[dict] not in parts, name
+        if typing.get_origin(returned) is dict:  # a mapping of dataclasses (presets)
+            assert dataclasses.is_dataclass(typing.get_args(returned)[1]), name
+        for part in parts + [a for p in parts for a in typing.get_args(p)]:
+            if inspect.isclass(part) and part.__module__.startswith("engine"):
+                assert part.__name__ in api.__all__, (name, part)
