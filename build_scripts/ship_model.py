@@ -41,11 +41,11 @@ def _export(run: Path, kind: str, model_id: str, home: Path) -> list[Path]:
     sys.path.insert(0, str(ROOT))
     from engine import api
 
-    summary = api.train(kind, None, run, resume=True, export=model_id, preset=None)
-    if summary["status"] != "done" or not summary["exports"]:
-        raise SystemExit(f"{run}: the run is not finished ({summary['step']} of "
-                         f"{summary['steps']} steps); finish it with --resume first.")
-    return [home / "models" / e["id"] for e in summary["exports"]]
+    summary = api.train(api.TrainRequest(kind=kind, out=run, resume=True, export=model_id))
+    if summary.status != "done" or not summary.exports:
+        raise SystemExit(f"{run}: the run is not finished ({summary.step} of "
+                         f"{summary.steps} steps); finish it with --resume first.")
+    return [home / "models" / e.id for e in summary.exports]
 
 
 def _from_outdir(outdir: Path, model_id: str, home: Path) -> list[Path]:
