@@ -60,6 +60,13 @@ seed 2, 69 min), 3500 with 30% plain crops (lr 1e-4, seed 3, 55 min), 1800 with 
 crops (lr 5e-5, seed 4, 29 min 35 s); the card's steps and seconds are the last run's."
 }
 
+mixed_run() {  # mixed_run NAME STEPS LR SEED DECAY_START: the U-Net on the "mixed" mix, from deblur-unet
+  train "$1" deblur --data data/photos/train --init-from deblur-unet --steps "$2" --batch 8 \
+    --crop 128 --lr "$3" --seed "$4" --sample-every 500 --checkpoint-every 100 \
+    --set arch=deblur_unet --set width=16 --set adv_weight=0 --set fft_weight=1 \
+    --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 --set decay_start="$5"
+}
+
 deblur_unet() {
   # The default deblur model: the multi-scale U-Net on the heavy mix (docs/MODELS.md). The
   # run was stopped at step 412 (SIGTERM) and resumed with a shorter schedule (1700 steps).
@@ -79,25 +86,13 @@ deblur_unet() {
     --title "Deblur U-Net (width 16, 3 scales), second run"
   # Then the "mixed" degradation (30% of the blurred pairs from the mild mix): 5000 steps
   # from that model (seed 13), then twice 3000 more at a lower learning rate (seeds 14, 15).
-  train deblur-unet-heavy4 deblur --data data/photos/train --init-from deblur-unet \
-    --steps 5000 --batch 8 --crop 128 --lr 3e-4 --seed 13 --sample-every 500 \
-    --checkpoint-every 100 --set arch=deblur_unet --set width=16 --set adv_weight=0 \
-    --set fft_weight=1 --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 \
-    --set decay_start=0.4
+  mixed_run deblur-unet-heavy4 5000 3e-4 13 0.4
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy4 --kind deblur --id deblur-unet \
     --title "Deblur U-Net (width 16, 3 scales), fourth run"
-  train deblur-unet-heavy5 deblur --data data/photos/train --init-from deblur-unet \
-    --steps 3000 --batch 8 --crop 128 --lr 1.5e-4 --seed 14 --sample-every 500 \
-    --checkpoint-every 100 --set arch=deblur_unet --set width=16 --set adv_weight=0 \
-    --set fft_weight=1 --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 \
-    --set decay_start=0.3
+  mixed_run deblur-unet-heavy5 3000 1.5e-4 14 0.3
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy5 --kind deblur --id deblur-unet \
     --title "Deblur U-Net (width 16, 3 scales), fifth run"
-  train deblur-unet-heavy6 deblur --data data/photos/train --init-from deblur-unet \
-    --steps 3000 --batch 8 --crop 128 --lr 1.5e-4 --seed 15 --sample-every 500 \
-    --checkpoint-every 100 --set arch=deblur_unet --set width=16 --set adv_weight=0 \
-    --set fft_weight=1 --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 \
-    --set decay_start=0.3
+  mixed_run deblur-unet-heavy6 3000 1.5e-4 15 0.3
   mkdir -p runs/eval
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy6 --kind deblur --id deblur-unet \
     --default --title "Deblur U-Net (width 16, 3 scales), heavy shake and defocus" \

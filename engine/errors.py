@@ -93,3 +93,47 @@ class OutOfMemory(PhotoGANError):
     def __init__(self, message: str, *, hint: str = HINT_DEVICE_MEMORY,
                  **hint_args: object) -> None:
         super().__init__(message, hint=hint, **hint_args)
+
+
+class HintWording:
+    """One front end's words for the hint keys: the flag to type, or the control to use.
+
+    Args:
+        advice: hint key -> sentence, with ``{name}`` fields filled from the hint's args.
+        join_options: words a model's options (``HINT_MODEL_OPTIONS``'s ``options`` dict)
+            for the ``{sets}`` field, e.g. ``--set ngf=4 --set n_blocks=6``.
+
+    Example::
+
+        cli = HintWording({HINT_OVERWRITE: "Use --overwrite to replace it."}, str)
+        cli.with_advice("a.jpg already exists.", HINT_OVERWRITE)
+        # 'a.jpg already exists. Use --overwrite to replace it.'
+    """
+
+    def __init__(self, advice: dict[str, str], join_options) -> None:
+        self._advice = dict(advice)
+        self._join_options = join_options
+
+    def advice(self, hint: str, **args: object) -> str:
+        """The advice for ``hint`` (``""`` for none, an unknown key or missing values)."""
+        text = self._advice.get(hint, "")
+        if hint == HINT_MODEL_OPTIONS:
+            options = args.get("options") or {}
+            if not options:
+                return ""
+            args = {"sets": self._join_options(options)}
+        try:
+            return text.format(**args)
+        except (KeyError, IndexError):
+            return ""
+
+    def with_advice(self, message: str, hint: str, **args: object) -> str:
+        """``message`` followed by the advice for ``hint``, if any."""
+        extra = self.advice(hint, **args)
+        return f"{message} {extra}" if extra else message
+
+    def explain(self, exc: BaseException) -> str:
+        """An exception's user-facing sentence with the advice for its hint."""
+        if isinstance(exc, PhotoGANError):
+            return self.with_advice(str(exc), exc.hint, **exc.hint_args)
+        return str(exc)

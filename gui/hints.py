@@ -28,31 +28,11 @@ _ADVICE = {
 }
 
 
-def advice(hint: str, **args: object) -> str:
-    """The app's advice for ``hint`` (``""`` for none, or for a command-line-only hint)."""
-    text = _ADVICE.get(hint, "")
-    if hint == errors.HINT_MODEL_OPTIONS:
-        options = args.get("options") or {}
-        if not options:
-            return ""
-        args = {"sets": ", ".join(f"{k}={v}" for k, v in options.items())}
-    try:
-        return text.format(**args)
-    except (KeyError, IndexError):
-        return ""
-
-
-def with_advice(message: str, hint: str, **args: object) -> str:
-    """``message`` followed by the app's advice for ``hint``, if any."""
-    extra = advice(hint, **args)
-    return f"{message} {extra}" if extra else message
-
-
-def explain(exc: BaseException) -> str:
-    """An engine error's sentence with the app's advice for its hint."""
-    if isinstance(exc, errors.PhotoGANError):
-        return with_advice(str(exc), exc.hint, **exc.hint_args)
-    return str(exc)
+_WORDING = errors.HintWording(
+    _ADVICE, lambda options: ", ".join(f"{k}={v}" for k, v in options.items()))
+advice = _WORDING.advice
+with_advice = _WORDING.with_advice
+explain = _WORDING.explain
 
 
 def error_text(result: ItemResult) -> str:

@@ -29,28 +29,8 @@ _ADVICE = {
 }
 
 
-def advice(hint: str, **args: object) -> str:
-    """The command-line advice for ``hint`` (``""`` for none or an unknown key)."""
-    text = _ADVICE.get(hint, "")
-    if hint == errors.HINT_MODEL_OPTIONS:
-        options = args.get("options") or {}
-        args = {"sets": " ".join(f"--set {k}={v}" for k, v in options.items())}
-        if not options:
-            return ""
-    try:
-        return text.format(**args)
-    except (KeyError, IndexError):
-        return ""
-
-
-def with_advice(message: str, hint: str, **args: object) -> str:
-    """``message`` followed by the advice for ``hint``, if any."""
-    extra = advice(hint, **args)
-    return f"{message} {extra}" if extra else message
-
-
-def explain(exc: BaseException) -> str:
-    """An exception's user-facing line with the CLI's advice for its hint."""
-    if isinstance(exc, errors.PhotoGANError):
-        return with_advice(str(exc), exc.hint, **exc.hint_args)
-    return str(exc)
+_WORDING = errors.HintWording(
+    _ADVICE, lambda options: " ".join(f"--set {k}={v}" for k, v in options.items()))
+advice = _WORDING.advice
+with_advice = _WORDING.with_advice
+explain = _WORDING.explain
