@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 
 from engine import api
 from engine.api import logs
@@ -151,11 +151,17 @@ class WorkerHost(QObject):
             self._worker.cancel()
 
     def wait(self, msecs: int = -1) -> bool:
-        """Block until the worker's thread has ended (``True``) or ``msecs`` passed."""
+        """Block until the worker's thread has ended (``True``, and ``busy`` is then
+        ``False``) or ``msecs`` passed."""
         thread = self._thread
         if thread is None:
             return True
-        return thread.wait() if msecs < 0 else thread.wait(msecs)
+        ended = thread.wait() if msecs < 0 else thread.wait(msecs)
+        if ended:
+            # The thread's queued ``finished`` call is already posted: deliver it now, so a
+            # caller that joined the thread does not see the host busy until the next loop.
+            QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        return ended
 
     def shutdown(self, msecs: int = 30000) -> None:
         """Cancel and wait (used when the window closes)."""

@@ -121,3 +121,15 @@ def test_the_event_loop_stays_responsive_during_a_run(qtbot, window, tmp_path):
 
     assert len(ticks_while_busy) > 0
     assert all(it.status == "done" for it in window.queue_model.items())
+
+
+def test_a_joined_worker_leaves_the_host_idle_without_running_the_event_loop(qtbot):
+    """Closing the window joins threads with ``wait()`` and checks ``busy`` at once: the
+    thread's queued ``finished`` call must not be left for a later event loop."""
+    host = WorkerHost()
+    changes = []
+    host.busy_changed.connect(changes.append)
+    host.start(Worker(lambda progress, cancel: 7))
+    assert host.wait(RUN_TIMEOUT_MS)
+    assert not host.busy and host.worker is None  # no qtbot.wait / processEvents before this
+    assert changes == [True, False]
