@@ -14,6 +14,7 @@ from engine.inference import make_predictor
 from engine.store import catalog
 from engine.store.loader import load_model
 from engine.tasks.registry import RunContext, get_task
+from tests.engine.photo_helpers import block_texture, soft_background
 from tests.engine.store_helpers import tiny_model
 
 
@@ -43,7 +44,8 @@ def test_tiled_output_matches_whole_image(store, task):
     tiny_model(task, f"tiny-{task}")
     image = _image(100, 76)
     ctx = RunContext(tile=64)
-    opts = get_task(task).parse_options({"keep_tones": False} if task == "deblur" else {})
+    raw = {"keep_tones": False, "keep_bokeh": False}
+    opts = get_task(task).parse_options(raw if task == "deblur" else {})
     tiled = get_task(task).process(image, opts, ctx).pixels
     whole = _whole(task, image)
     scale = catalog.find(task).scale
@@ -71,10 +73,29 @@ def test_deblur_keeps_the_photos_colours_unless_asked_not_to(store):
 
     tiny_model("deblur", "tiny")
     task, image = get_task("deblur"), _image(64, 48)
-    kept = task.process(image, task.parse_options({}), RunContext()).pixels
-    raw = task.process(image, task.parse_options({"keep_tones": False}), RunContext()).pixels
+    kept = task.process(image, task.parse_options({"keep_bokeh": False}), RunContext()).pixels
+    raw = task.process(image, task.parse_options({"keep_tones": False, "keep_bokeh": False}),
+                       RunContext()).pixels
     assert np.abs(kept - raw).max() > 1e-5
     np.testing.assert_allclose(kept, keep_tones(raw, image.pixels), atol=1e-6)
+
+
+def test_deblur_leaves_a_soft_background_soft_unless_asked_not_to(store):
+    """A sharp left half and a soft right half (a shallow depth of field): the deblur keeps its
+    correction on the left and holds it back on the right; ``keep_bokeh`` off corrects both."""
+    from engine.tasks.deblur import keep_bokeh
+
+    tiny_model("deblur", "tiny")
+    pixels = soft_background(block_texture(192, 256, block=12), 128)
+    task, image = get_task("deblur"), Image(pixels=pixels)
+    off = {"keep_tones": False, "keep_bokeh": False}
+    raw = task.process(image, task.parse_options(off), RunContext()).pixels
+    kept = task.process(image, task.parse_options({"keep_tones": False}), RunContext()).pixels
+    np.testing.assert_allclose(kept, keep_bokeh(raw.copy(), pixels), atol=1e-6)
+    change_raw, change_kept = np.abs(raw - pixels), np.abs(kept - pixels)
+    assert change_raw[:, 208:].mean() > 1e-4  # the network does change the background
+    assert change_kept[:, 208:].mean() < 0.2 * change_raw[:, 208:].mean()
+    np.testing.assert_allclose(kept[:, :80], raw[:, :80], atol=1e-5)
 
 
 def test_upscale_outscale_and_alpha(store):
