@@ -32,8 +32,9 @@ def setup(subs: argparse._SubParsersAction) -> None:
                     "(for the generators) achieved GFLOP/s against a matrix-multiply peak "
                     "measured in the same run. Generators use freshly initialised weights.")
     p.add_argument("--tasks", metavar="LIST", default="",
-                   help="comma-separated tasks (default: all but monet2photo), e.g. "
-                        "deblur,deblur-fast,upscale,sample,sharpen")
+                   help="comma-separated tasks (default: all but monet2photo and the "
+                        "training steps), e.g. deblur,deblur-fast,upscale,sample,sharpen; "
+                        "train-deblur, train-deblur-crop192: one step of deblur training")
     p.add_argument("--size", default="1024x768", metavar="WxH",
                    help="size of the synthetic photo (default 1024x768)")
     p.add_argument("--repeat", type=int, default=1, metavar="N",

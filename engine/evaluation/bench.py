@@ -35,6 +35,7 @@ import numpy as np
 
 from engine import backend
 from engine.errors import HINT_BENCH_SIZE, Cancelled, PhotoGANError, UsageError
+from engine.evaluation.bench_train import TRAIN_BENCHES, time_train_step
 from engine.evaluation.measure import (
     PeakRss,
     best_time,
@@ -70,9 +71,9 @@ GENERATORS: dict[str, tuple[str, tuple[str, dict] | None]] = {
     "monet2photo": ("monet2photo", None),  # the same architecture as photo2monet
 }
 CLASSICAL = ("sharpen", "resize")
-ALL_TASKS = (*GENERATORS, "style", "sample", *CLASSICAL)
-# monet2photo is photo2monet's architecture again; asked for by name only.
-DEFAULT_TASKS = tuple(t for t in ALL_TASKS if t != "monet2photo")
+ALL_TASKS = (*GENERATORS, "style", "sample", *CLASSICAL, *TRAIN_BENCHES)
+# monet2photo is photo2monet's architecture again; training steps are asked for by name.
+DEFAULT_TASKS = tuple(t for t in ALL_TASKS if t != "monet2photo" and t not in TRAIN_BENCHES)
 
 
 @dataclass
@@ -326,6 +327,20 @@ def bench_style(image: Image, *, repeat: int, cancel: CancelToken, memory: PeakR
     return row
 
 
+def bench_train(name: str, *, repeat: int, peak: float | None, cancel: CancelToken,
+                memory: PeakRss) -> BenchRow:
+    """Time one training step (``bench_train.time_train_step``); ``mp_per_s`` counts crop
+    pixels trained on, ``rate`` is images per second."""
+    with memory:
+        timing = time_train_step(name, repeat, cancel)
+    gflops = timing.flops / timing.seconds / 1e9
+    return BenchRow(task=name, mp_per_s=timing.pixels / timing.seconds / 1e6, gflops=gflops,
+                    peak_fraction=gflops / peak if peak else None,
+                    peak_rss_mb=memory.peak_mb, rss_delta_mb=memory.peak_mb - memory.start_mb,
+                    seconds=timing.seconds, rate=timing.images_per_s, rate_unit="images/s",
+                    arch=timing.arch, config=timing.config, matmul_peak_gflops=peak)
+
+
 def _style_costs(stamps: list[tuple[int, float]], seconds: float) -> tuple[float, float]:
     """``(seconds per iteration, fixed seconds)`` of one timed style run."""
     if len(stamps) >= 2 and stamps[-1][0] > stamps[0][0]:
@@ -384,7 +399,7 @@ def run_bench(
     cancel = cancel or CancelToken()
     archs = archs or {}
     image = synthetic_photo(*size)
-    needs_peak = any(n in GENERATORS or n == "sample" for n in names)
+    needs_peak = any(n in GENERATORS or n in TRAIN_BENCHES or n == "sample" for n in names)
     peak = matmul_peak_gflops() if needs_peak else None
     rows = []
     for i, name in enumerate(names):
@@ -414,6 +429,8 @@ def _measure(name: str, image: Image, repeat: int, tile: int, peak: float | None
                                 memory=memory)
         if name == "style":
             return bench_style(image, repeat=repeat, cancel=cancel, memory=memory)
+        if name in TRAIN_BENCHES:
+            return bench_train(name, repeat=repeat, peak=peak, cancel=cancel, memory=memory)
         return bench_classical(name, image, repeat=repeat, cancel=cancel, memory=memory)
     except Cancelled:
         raise

@@ -129,3 +129,25 @@ def test_style_row_extrapolates_time_and_cpu_seconds():
     assert row.error == "" and row.rate_unit == "iterations/s" and row.rate > 0
     assert row.config["iterations"] == 50 and row.config["cpu_seconds"] > 0
     assert "style: " in format_report(report) and "CPU-seconds" in format_report(report)
+
+
+def test_a_training_step_row_counts_three_forwards_per_image(monkeypatch):
+    """The ``train-*`` rows time the real trainer's step on synthetic crops; FLOPs per step
+    are 3 x the generator's forward FLOPs x the batch, so GFLOP/s follows from the time."""
+    from engine.evaluation import bench_train
+    from engine.models import build
+
+    tiny = bench_train.TrainBench("deblur", {"arch": "deblur_unet", "width": 4,
+                                             "adv_weight": 0.0, "fft_weight": 1.0},
+                                  batch=2, crop=32)
+    monkeypatch.setitem(bench_train.TRAIN_BENCHES, "train-deblur", tiny)
+    monkeypatch.setattr(bench_train, "TIMED_STEPS", 2)
+    assert "train-deblur" in bench.ALL_TASKS and "train-deblur" not in bench.DEFAULT_TASKS
+    row = bench.run_bench(["train-deblur"], (64, 64)).rows[0]
+    assert row.error == "" and row.rate_unit == "images/s"
+    forward = bench.count_flops(build("deblur_unet", width=4), (32, 32, 3))
+    assert row.gflops == pytest.approx(3 * forward * 2 / row.seconds / 1e9, rel=1e-6)
+    assert row.rate == pytest.approx(2 / row.seconds, rel=1e-6)
+    assert row.mp_per_s == pytest.approx(2 * 32 * 32 / row.seconds / 1e6, rel=1e-6)
+    assert row.peak_fraction == pytest.approx(row.gflops / row.matmul_peak_gflops, rel=1e-6)
+    assert row.arch == "deblur_unet" and row.config == {"width": 4}
