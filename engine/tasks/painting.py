@@ -4,15 +4,13 @@ The names follow the CycleGAN paper's monet2photo data set, whose official gener
 import. What a shipped model was trained on is stated in its model card, shown with the task.
 
 **Palette step** (``match_palette``, on by default): a generator trained on one painting learns
-its brushwork but only roughly its colours (the shipped ones paint photos darker and greyer
-than the painting). When the model card names its painting (``card["painting"]``, a bundled
-style name such as ``starry_night``), the output is given that painting's Lab colour
-statistics after the generator: each Lab channel is given the painting's mean and spread
-(``engine.style.palette.match_colors`` without its histogram part, Reinhard et al. 2001), a
-linear map per channel that moves no outline and no stroke. The histogram match the style task
-adds was measured and left out here: on the flat `city` wallpaper it bands the gradients into
-new edges (structure 0.58 -> 0.11 on the held-out set; docs/MODELS.md). Models whose card names no
-painting (imported official generators, the user's own) are left as they are.
+its brushwork but its colours only roughly. When the model card names its painting
+(``card["painting"]``, a bundled style name such as ``starry_night``), each Lab channel of the
+output is then given the painting's mean and spread (``engine.style.palette.match_moments``,
+Reinhard et al. 2001): a linear map per channel, which moves no outline and no stroke. The
+histogram match the style task adds was measured and left out: on the flat ``city`` wallpaper
+it bands smooth gradients into new edges (docs/MODELS.md). Models whose card names no painting
+(imported official generators, the user's own) are left as they are.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from engine.imaging.image import Image
 from engine.imaging.tiling import TilingPolicy
 from engine.store.manifest import Manifest
 from engine.style import features
-from engine.style.palette import match_colors
+from engine.style.palette import match_moments
 from engine.tasks.model_task import ModelTask
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, register
@@ -90,7 +88,7 @@ class PhotoToPainting(ModelTask):
         name = painting_name(self.manifest(options))
         if not options.get("match_palette", True) or not name:
             return result
-        pixels = match_colors(result.pixels, painting_pixels(name), histogram_share=0.0)
+        pixels = match_moments(result.pixels, painting_pixels(name))
         return result.with_pixels(np.clip(pixels, 0.0, 1.0).astype(np.float32), result.alpha)
 
 

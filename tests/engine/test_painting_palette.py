@@ -83,3 +83,16 @@ def test_model_for_painting_prefers_the_default_of_the_models_naming_it(painting
     tiny_model(TASK, "b", seed=1)
     assert model_for_painting("redblue") == "a"
     assert model_for_painting("starry_night") == ""
+
+
+def test_match_moments_is_the_mean_spread_transfer_in_chunks(monkeypatch):
+    from engine.style import palette
+
+    rng = np.random.default_rng(3)
+    photo = rng.random((30, 21, 3)).astype(np.float32)
+    paint = rng.random((9, 14, 3)).astype(np.float32) * 0.5 + 0.3
+    whole = palette.match_colors(photo, paint, histogram_share=0.0)
+    monkeypatch.setattr(palette, "CHUNK_PIXELS", 100)  # 7 chunks, the last one short
+    chunked = palette.match_moments(photo, paint)
+    assert chunked.shape == photo.shape and chunked.dtype == np.float32
+    np.testing.assert_allclose(chunked, whole, atol=2e-4)
