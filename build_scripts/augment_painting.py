@@ -14,7 +14,9 @@ This script writes augmented copies, which the trainer then crops and flips as u
   the generator to paint grain on flat areas.
 
 Files are written once (existing outputs are left alone); the sources are never modified.
-Run: ``.venv/bin/python build_scripts/augment_painting.py`` (after fetch_training_data.py).
+Run: ``.venv/bin/python build_scripts/augment_painting.py`` (after fetch_training_data.py);
+for the second bundled style: ``--paintings resources/styles/elephants.jpg --painting-out
+data/paintings/elephants_augmented --skip-photos``.
 """
 
 from __future__ import annotations
@@ -56,8 +58,11 @@ def _scaled(pixels: np.ndarray, factor: float) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def _images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+def _images(source: Path) -> list[Path]:
+    """The images of folder ``source``, or ``[source]`` when it is one image file."""
+    if source.is_file():
+        return [source]
+    return sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 def augment_paintings(src: Path, out: Path, copies: int, seed: int) -> int:
@@ -96,15 +101,18 @@ def shrink_photos(src: Path, out: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paintings", type=Path, default=Path("data/paintings/train"))
+    parser.add_argument("--paintings", type=Path, default=Path("data/paintings/train"),
+                        help="a folder of paintings or one painting file")
     parser.add_argument("--painting-out", type=Path, default=Path("data/paintings/augmented"))
     parser.add_argument("--photos", type=Path, default=Path("data/photos/train"))
     parser.add_argument("--photos-out", type=Path, default=Path("data/photos/train_small"))
     parser.add_argument("--copies", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-photos", action="store_true",
+                        help="write only the painting variants")
     args = parser.parse_args()
     n = augment_paintings(args.paintings, args.painting_out, args.copies, args.seed)
-    m = shrink_photos(args.photos, args.photos_out)
+    m = 0 if args.skip_photos else shrink_photos(args.photos, args.photos_out)
     print(f"wrote {n} painting variants to {args.painting_out}, {m} photos to {args.photos_out}")
 
 

@@ -101,8 +101,9 @@ def final_losses(run: Path, last: int = 100) -> dict[str, float]:
 
 
 def publish(folder: Path, title: str, default: bool, notes: list[str], evaluation: dict | None,
-            shipped: Path, losses: dict | None = None) -> Path:
-    """Copy one exported model ``folder`` into ``shipped`` as a shipped model."""
+            shipped: Path, losses: dict | None = None, painting: str = "") -> Path:
+    """Copy one exported model ``folder`` into ``shipped`` as a shipped model; ``painting``
+    (a bundled style name) is written to the card for the painting task's palette step."""
     manifest = json.loads((folder / "manifest.json").read_text())
     target = shipped / manifest["id"]
     if target.exists():
@@ -112,6 +113,8 @@ def publish(folder: Path, title: str, default: bool, notes: list[str], evaluatio
     card = manifest.get("card", {})
     card.pop("run", None)  # a path on the training machine means nothing to users
     card["trained_on"] = {k: _relative(v) for k, v in card.get("trained_on", {}).items()}
+    if painting:
+        card["painting"] = painting
     card["storage"] = "float16"
     if losses:
         card["final_losses"] = {"mean of the last 100 steps": losses}
@@ -135,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inverse-title", default="", help="title of ID-inverse (cyclegan)")
     parser.add_argument("--default", action="store_true", help="the task's default model")
     parser.add_argument("--note", action="append", default=[], help="model card note")
+    parser.add_argument("--painting", default="", help="cyclegan: the bundled style the "
+                        "painting domain was made from (starry_night), for the palette step")
     parser.add_argument("--eval", type=Path, help="photogan eval --report JSON for the card")
     parser.add_argument("--shipped", type=Path, default=ROOT / "resources" / "weights")
     args = parser.parse_args(argv)
@@ -149,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             inverse = folder.name.endswith("-inverse")
             title = (args.inverse_title or f"{args.title} (inverse)") if inverse else args.title
             target = publish(folder, title, args.default, args.note, evaluation, args.shipped,
-                             final_losses(args.run))
+                             final_losses(args.run), args.painting)
             size = (target / "weights.npz").stat().st_size / 1e6
             print(f"shipped {target} ({size:.1f} MB)")
     return 0

@@ -1,18 +1,19 @@
 """The style sheet for docs/MODELS.md (issue 18): held-out photos, each as itself, through
-the style task at its defaults and through the painting task (the ``starry-night``
-CycleGAN), next to the painting.
+the style task at its defaults and through the painting task (each painting's own CycleGAN,
+``starry-night`` and ``elephants``), next to the paintings.
 
 Reads the outputs that ``photogan eval style|painting --save DIR`` wrote (so the sheet shows
 exactly what was scored) and writes ``docs/models/style_sheet.jpg``: a top row with the
-paintings, then one row per photo: photo | style task with each painting | painting task,
-all at the same height.
+paintings, then one row per photo: photo | style task with each painting | painting task
+with each painting, all at the same height.
 
 Run (after the evals)::
 
     .venv/bin/python build_scripts/style_sheet.py \
         --style-out starry_night=runs/eval/style_starry_out \
         --style-out elephants=runs/eval/style_eleph_out \
-        --painting-out runs/eval/painting_out
+        --painting-out starry_night=runs/eval/painting_starry_night \
+        --painting-out elephants=runs/eval/painting_elephants
 """
 
 from __future__ import annotations
@@ -56,22 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "photos" / "heldout")
     parser.add_argument("--style-out", action="append", required=True, metavar="STYLE=DIR",
                         help="a bundled style and the folder its style-task outputs are in")
-    parser.add_argument("--painting-out", type=Path, required=True)
-    parser.add_argument("--painting", default="starry_night",
-                        help="the painting the painting task's model learned")
+    parser.add_argument("--painting-out", action="append", required=True,
+                        metavar="STYLE=DIR", help="a bundled style and the folder its "
+                        "painting-task outputs are in")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "models" / "style_sheet.jpg")
     args = parser.parse_args(argv)
-    styles = [(name, Path(folder)) for name, folder in
-              (item.split("=", 1) for item in args.style_out)]
-    paintings = [name for name, _ in styles]
-    paintings += [args.painting] if args.painting not in paintings else []
+    columns = [(name, Path(folder)) for name, folder in
+               (item.split("=", 1) for item in args.style_out + args.painting_out)]
+    paintings = list(dict.fromkeys(name for name, _ in columns))
     rows = [[_height(read_style(name)) for name in paintings]]
     for name in PHOTOS:
         stem = Path(name).stem
         photo = fit_long_side(io.read(args.data / name).pixels, 512)
-        styled = [io.read(folder / f"{stem}.png").pixels for _, folder in styles]
-        painted = io.read(args.painting_out / f"{stem}.png").pixels
-        rows.append([_height(p) for p in (photo, *styled, painted)])
+        outputs = [io.read(folder / f"{stem}.png").pixels for _, folder in columns]
+        rows.append([_height(p) for p in (photo, *outputs)])
     width = max(sum(i.shape[1] + GAP for i in r) - GAP for r in rows)
     sheet = []
     for row in rows:

@@ -3,7 +3,7 @@
 # publish them into resources/weights/ (float16, model cards) and evaluate them.
 # The exact figures and timings of the committed weights are in docs/MODELS.md.
 #
-#   build_scripts/train_shipped_models.sh [deblur|deblur_unet|upscale|cyclegan|dcgan|eval]...
+#   build_scripts/train_shipped_models.sh [deblur|deblur_unet|upscale|cyclegan|elephants|dcgan|eval]...
 #
 # With no argument every step runs in order. Runs go to runs/<name>/ (git-ignored); a run
 # that was stopped continues where it stopped (--resume), since train() refuses to start over
@@ -112,15 +112,42 @@ upscale() {
     --note "Trained on 40 offline photos (docs/MODELS.md), 4x area or bicubic downscales, L1 loss (the PSNR stage of SRGAN)."
 }
 
-cyclegan() {
+cyclegan() {  # starry-night: a first run on the plain painting, then v2 on augmented data
   train cyclegan-starry cyclegan --data data/photos/train --data-b data/paintings/train \
     --steps 2500 --batch 1 --crop 128 --set ngf=24 --set n_blocks=6 --set ndf=32 \
     --sample-every 250 --checkpoint-every 250
   $PY build_scripts/ship_model.py runs/cyclegan-starry --kind cyclegan --id starry-night \
-    --default --title "CycleGAN photo to Van Gogh's The Starry Night (ngf 24, 6 blocks)" \
+    --default --painting starry_night \
+    --title "CycleGAN photo to Van Gogh's The Starry Night (ngf 24, 6 blocks)" \
     --inverse-title "CycleGAN The Starry Night to photo (ngf 24, 6 blocks)" \
     --note "Painting domain: crops of one painting, Van Gogh's The Starry Night (opencv-doc); not Monet." \
     --note "Photo domain: the 40 offline training photos (docs/MODELS.md)."
+  build_scripts/train_starry_v2.sh  # fine-tunes the model just shipped (--init-from)
+  $PY build_scripts/ship_model.py runs/cyclegan-starry2 --kind cyclegan --id starry-night \
+    --default --painting starry_night \
+    --title "CycleGAN photo to Van Gogh's The Starry Night (ngf 24, 6 blocks)" \
+    --inverse-title "CycleGAN The Starry Night to photo (ngf 24, 6 blocks)" \
+    --note "Painting domain: 60 rescaled (0.7-1.4x), flipped and colour-jittered copies of one painting, Van Gogh's The Starry Night (opencv-doc; build_scripts/augment_painting.py); not Monet." \
+    --note "Photo domain: the 40 offline training photos (docs/MODELS.md) at long sides 512, 704 and 896 px." \
+    --note "Fine-tuned from the first starry-night model (plain painting) at lr 1e-4, identity weight 0.7 (7 x L1), seed 5."
+}
+
+elephants() {  # the second bundled style, fine-tuned from starry-night (issue 18); the shipped
+  # model is step 750 of a 2500-step run (constant lr until step 1250): here a 750-step run
+  # at a constant lr, the same schedule (docs/MODELS.md says why step 750)
+  [ -d data/paintings/elephants_augmented ] || $PY build_scripts/augment_painting.py \
+    --paintings resources/styles/elephants.jpg --painting-out data/paintings/elephants_augmented
+  train cyclegan-elephants cyclegan --data data/photos/train_small \
+    --data-b data/paintings/elephants_augmented --init-from starry-night --seed 11 \
+    --steps 750 --batch 1 --crop 128 --lr 2e-4 --set ngf=24 --set n_blocks=6 --set ndf=32 \
+    --set identity_weight=0.7 --set decay_start=1.0 --sample-every 250 --checkpoint-every 250
+  $PY build_scripts/ship_model.py runs/cyclegan-elephants --kind cyclegan --id elephants \
+    --painting elephants \
+    --title "CycleGAN photo to Stancikaite's Elephants (ngf 24, 6 blocks)" \
+    --inverse-title "CycleGAN Elephants to photo (ngf 24, 6 blocks)" \
+    --note "Painting domain: 60 rescaled (0.7-1.4x), flipped and colour-jittered copies of one painting, Wyng Stancikaite's Elephants (mate-backgrounds, GPL-2+; build_scripts/augment_painting.py)." \
+    --note "Photo domain: the 40 offline training photos (docs/MODELS.md) at long sides 512, 704 and 896 px." \
+    --note "Fine-tuned from starry-night for 750 steps at a constant lr 2e-4, identity weight 0.7 (7 x L1), seed 11."
 }
 
 dcgan() {
@@ -137,15 +164,19 @@ evaluate() {
   $PG eval deblur --data data/photos/heldout --report runs/eval/deblur.json
   $PG eval upscale --data data/photos/heldout --report runs/eval/upscale.json
   $PG eval sample --data data/fashion_mnist --report runs/eval/sample.json
+  for style in starry_night elephants; do  # each with the model whose card names it
+    $PG eval painting --data data/photos/heldout --style $style \
+      --report runs/eval/painting_$style.json --save runs/eval/painting_$style
+  done
 }
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(deblur deblur_unet upscale cyclegan dcgan eval)
+[ ${#steps[@]} -eq 0 ] && steps=(deblur deblur_unet upscale cyclegan elephants dcgan eval)
 for step in "${steps[@]}"; do
   case $step in
-    deblur|deblur_unet|upscale|cyclegan|dcgan) $step ;;
+    deblur|deblur_unet|upscale|cyclegan|elephants|dcgan) $step ;;
     eval) evaluate ;;
-    *) echo "unknown step: $step (deblur, deblur_unet, upscale, cyclegan, dcgan, eval)" >&2
+    *) echo "unknown step: $step (deblur, deblur_unet, upscale, cyclegan, elephants, dcgan, eval)" >&2
        exit 2 ;;
   esac
 done

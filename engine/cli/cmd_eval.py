@@ -21,7 +21,8 @@ def setup(subs: argparse._SubParsersAction) -> None:
     p.add_argument("task", choices=("deblur", "upscale", "sample", "style", "painting"))
     p.add_argument("--data", type=Path, required=True, help="folder of sharp held-out photos "
                    "(sample: a folder with train/<label>/ and test/<label>/ images)")
-    p.add_argument("--model", default="", help="model id (default: the task's default)")
+    p.add_argument("--model", default="", help="model id (default: the task's default; "
+                   "painting: the model whose card names --style, else the default)")
     p.add_argument("--crop", type=int, default=512,
                    help="side of the evaluated window (the most detailed of a fixed 3x3 grid)")
     p.add_argument("--limit", type=int, default=0, help="only the first N photos")

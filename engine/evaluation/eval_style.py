@@ -175,9 +175,11 @@ def fit_long_side(pixels: np.ndarray, size: int) -> np.ndarray:
 
 def _output_method(task: str, style_image: str, model: str):
     from engine.style.features import resolve_style
+    from engine.tasks.painting import model_for_painting
 
     task_obj = get_task(TASKS[task])
     given = {"style_image": style_image} if task == "style" else {}
+    model = model or (model_for_painting(style_image) if task == "painting" else "")
     if task == "painting" and model:
         given["model"] = model
     options = task_obj.parse_options(given)
@@ -207,7 +209,8 @@ def evaluate_style(
     under ``data`` against ``style_image`` (a bundled style name or a file).
 
     ``task`` is ``style`` (the style task at its defaults) or ``painting`` (the
-    ``photo2monet`` CycleGAN, ``model`` or the default one; its painting is ``style_image``).
+    ``photo2monet`` CycleGAN at its defaults: ``model``, else the model whose card names
+    ``style_image`` as its painting, else the default one).
     With ``save``, each output is also written there as ``<photo stem>.png`` (working size;
     ``build_scripts/style_sheet.py`` composes the docs' sheet from them).
 

@@ -9,8 +9,9 @@ from PIL import Image
 from tests.e2e.helpers import photo_like, save_rgb
 
 SHIPPED = {"deblur-unet": "deblur", "deblur-fast": "deblur", "upscale-fast": "upscale",
-           "starry-night": "photo2monet",
-           "starry-night-inverse": "monet2photo", "fashion-dcgan": "sample"}
+           "starry-night": "photo2monet", "starry-night-inverse": "monet2photo",
+           "elephants": "photo2monet", "elephants-inverse": "monet2photo",
+           "fashion-dcgan": "sample"}
 
 
 def test_shipped_models_are_listed_verified_and_default(photogan):
@@ -35,3 +36,17 @@ def test_each_shipped_model_runs_on_a_photo(photogan, tmp_path):
     proc = photogan("run", "sample", "-o", tmp_path / "sample", "--set", "count=4")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert Image.open(tmp_path / "sample" / "sample_0_000.png").size == (28, 28)
+
+
+def test_shipped_painting_models_name_a_bundled_painting():
+    """The painting task's palette step and ``eval painting --style`` find each shipped
+    photo2monet model's painting through its card (issue 18)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "resources"
+    styles = {p.stem for p in (root / "styles").iterdir()}
+    cards = {m: json.loads((root / "weights" / m / "manifest.json").read_text())["card"]
+             for m, task in SHIPPED.items() if task == "photo2monet"}
+    assert {m: c.get("painting") for m, c in cards.items()} == {
+        "starry-night": "starry_night", "elephants": "elephants"}
+    assert all(c["painting"] in styles for c in cards.values())
