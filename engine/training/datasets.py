@@ -123,9 +123,10 @@ class SyntheticDataset(_Base):
 
     def __init__(self, kind, scan: FolderScan, crop, seed, min_count, cache, scale=4,
                  crops_per_image=1, pixel_limit=io.DEFAULT_MAX_PIXELS, clean=False,
-                 plain_crops=0.0, heavy=False, mild_share=0.0):
+                 plain_crops=0.0, heavy=False, mild_share=0.0, bokeh_share=0.0):
         super().__init__(kind, crop, seed, min_count, cache)
         self.mild_share = float(mild_share)
+        self.bokeh_share = float(bokeh_share)
         self.scale = scale
         self.clean = bool(clean)
         self.degrade = kinds.get(kind).degrade  # "blur" (deblur) or "downscale" (upscale)
@@ -160,6 +161,9 @@ class SyntheticDataset(_Base):
         sharp = _to_float(window)
         target = sharp[margin : margin + self.crop, margin : margin + self.crop]
         if self.degrade == "blur":
+            if self.heavy and self.bokeh_share > 0 and degrade_rng.uniform() < self.bokeh_share:
+                sharp = heavy_blur.soft_background(sharp, degrade_rng)  # no draw at 0: old streams
+                target = sharp[margin : margin + self.crop, margin : margin + self.crop]
             if self.heavy:
                 blurred = heavy_blur.degrade_heavy(sharp, degrade_rng,
                                                    mild_share=self.mild_share)
@@ -181,7 +185,7 @@ class SyntheticDataset(_Base):
         return self._describe(root=str(self.files.root), images=len(self.files),
                               scale=self.scale if self.degrade == "downscale" else 1,
                               plain_crops=self.plain_crops, heavy=self.heavy,
-                              mild_share=self.mild_share)
+                              mild_share=self.mild_share, bokeh_share=self.bokeh_share)
 
 
 # --- the factory -----------------------------------------------------------------------------
@@ -201,6 +205,7 @@ def make_dataset(
     pixel_limit: int = io.DEFAULT_MAX_PIXELS,
     degradation: str = "realistic",
     plain_crops: float = 0.0,
+    bokeh_share: float = 0.0,
 ) -> Dataset:
     """The dataset a trainer of ``kind`` draws from (see the module docstring for layouts).
 
@@ -225,6 +230,8 @@ def make_dataset(
             pairs from the mild mix, anything else for the mild ``degrade.degrade_blur``.
         plain_crops: synthetic deblur/upscale pairs: the share of crops taken anywhere in the
             photo (flat areas included) rather than where it has detail; ``0..1``.
+        bokeh_share: heavy/mixed deblur pairs: the share whose target has a chosen
+            out-of-focus background (``heavy_blur.soft_background``); ``0..1``.
 
     Raises:
         UsageError: unknown kind, bad crop/scale, missing or unsuitable folders, too few
@@ -235,7 +242,7 @@ def make_dataset(
     spec = kinds.get(kind)
     crop, scale = int(crop), int(scale)
     needed = 1 if min_count is None else int(min_count)
-    _check_options(kind, data_b, crop, scale, plain_crops)
+    _check_options(kind, data_b, crop, scale, plain_crops, bokeh_share)
     cache = ImageCache(cache_bytes)
     common = dict(crop=crop, seed=seed, min_count=needed, cache=cache, pixel_limit=pixel_limit)
     if spec.layout == TWO_FOLDERS:
@@ -257,10 +264,11 @@ def make_dataset(
                             clean=degradation == "clean", plain_crops=plain_crops,
                             heavy=degradation in ("heavy", "mixed"),
                             mild_share=MIXED_MILD_SHARE if degradation == "mixed" else 0.0,
-                            **common)
+                            bokeh_share=bokeh_share, **common)
 
 
-def _check_options(kind: str, data_b, crop: int, scale: int, plain_crops: float) -> None:
+def _check_options(kind: str, data_b, crop: int, scale: int, plain_crops: float,
+                   bokeh_share: float = 0.0) -> None:
     spec = kinds.get(kind)
     if spec.layout == TWO_FOLDERS and data_b is None:
         raise UsageError(
@@ -273,6 +281,8 @@ def _check_options(kind: str, data_b, crop: int, scale: int, plain_crops: float)
         raise UsageError(f"crop must be at least {io.MIN_SIDE} pixels, got {crop}.")
     if not 0.0 <= plain_crops <= 1.0:
         raise UsageError(f"plain_crops is a share of crops from 0 to 1, got {plain_crops}.")
+    if not 0.0 <= bokeh_share <= 1.0:
+        raise UsageError(f"bokeh_share is a share of pairs from 0 to 1, got {bokeh_share}.")
     if spec.scale != 1 and (scale < 2 or crop % scale):
         raise UsageError(
             f"{kind} training needs a scale of at least 2 that divides the crop; got scale "

@@ -180,7 +180,8 @@ def _make_dataset(kind: str, data, data_b, crop: int, seed: int, options: dict):
         return dataset
     return make_dataset(kind, Path(data), Path(data_b) if data_b else None, crop=crop,
                         seed=seed, degradation=options.get("degradation", "realistic"),
-                        plain_crops=options.get("plain_crops", 0.0))
+                        plain_crops=options.get("plain_crops", 0.0),
+                        bokeh_share=options.get("bokeh_share", 0.0))
 
 
 def _prepare(req: TrainRequest, dataset) -> tuple[RunConfig, object]:

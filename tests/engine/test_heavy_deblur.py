@@ -101,6 +101,48 @@ def test_boosted_highlights_leave_a_bright_streak():
     assert np.allclose(boosted[:10, :10], plain[:10, :10])  # dark areas untouched
 
 
+def _detail(img: np.ndarray) -> np.ndarray:
+    """Squared horizontal + vertical step per pixel, ``(H - 1, W - 1)`` (blur lowers it;
+    the absolute step, whose sum a blur keeps along a line, would not show it)."""
+    return (np.diff(img, axis=0)[:, :-1] ** 2 + np.diff(img, axis=1)[:-1] ** 2).mean(2)
+
+
+def test_soft_background_defocuses_the_whole_window_or_one_side_of_a_boundary():
+    photo = _photo(3, side=128)
+    wholes = partials = 0
+    for seed in range(12):
+        soft = heavy_blur.soft_background(photo, np.random.default_rng(seed))
+        assert soft.shape == photo.shape and soft.dtype == np.float32
+        assert soft.min() >= 0.0 and soft.max() <= 1.0
+        kept = np.isclose(soft, photo, atol=1e-6).all(axis=2)[1:, 1:]
+        # a disk of radius >= 8 on 8-px blocks wipes out most of the detail where it applies
+        if kept.mean() < 0.02:  # a blurred pixel may match its original by chance
+            wholes += 1
+            assert _detail(soft).mean() < 0.6 * _detail(photo).mean()
+        else:  # one side untouched, the other far softer
+            partials += 1
+            assert 0.1 < kept.mean() < 0.9
+            assert _detail(soft)[~kept].mean() < 0.6 * _detail(photo)[~kept].mean()
+    assert wholes >= 1 and partials >= 3  # 40% whole-window draws
+
+
+def test_bokeh_share_puts_soft_backgrounds_into_targets_and_zero_keeps_the_stream(tmp_path):
+    from engine.training.datasets import make_dataset
+
+    folder = _photos(tmp_path / "photos", count=2, side=256)
+
+    def batch(**kw):
+        data = make_dataset("deblur", folder, crop=64, degradation="heavy", **kw)
+        return data.sample(np.random.default_rng(5), 16)
+
+    plain, same, soft = batch(), batch(bokeh_share=0.0), batch(bokeh_share=1.0)
+    assert all(np.array_equal(plain[k], same[k]) for k in ("input", "target"))
+    assert _detail(soft["target"].reshape(-1, 64, 3)).mean() < \
+        0.8 * _detail(plain["target"].reshape(-1, 64, 3)).mean()
+    with pytest.raises(Exception, match="bokeh_share"):
+        make_dataset("deblur", folder, crop=64, degradation="heavy", bokeh_share=2.0)
+
+
 def test_deblur_unet_starts_at_the_identity_and_tiles_like_the_whole():
     import keras
 

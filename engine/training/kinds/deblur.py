@@ -71,8 +71,10 @@ SPEC = KindSpec(
         "lr": 1e-4, "beta_1": 0.5, "beta_2": 0.999, "decay_start": 0.5,
         # arch "deblur_unet" (engine/models/deblur_unet.py) uses "width" instead of ngf and
         # n_blocks; degradation "heavy" trains on engine/training/heavy_blur.py's mix,
-        # "mixed" on the same with a share of mild pairs (datasets.MIXED_MILD_SHARE).
+        # "mixed" on the same with a share of mild pairs (datasets.MIXED_MILD_SHARE);
+        # bokeh_share of heavy/mixed targets get an out-of-focus background (soft_background).
         "arch": "deblurgan", "width": 24, "fft_weight": 0.0, "degradation": "mild",
+        "bokeh_share": 0.0,
     },
     presets={
         "quick": Preset(1000, 2, 64, 100, 100, {"ngf": 16, "n_blocks": 3, "ndf": 16}),
