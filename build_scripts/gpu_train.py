@@ -171,15 +171,17 @@ class Budget:
 
 def _dataset(args, run_dir: Path, options: dict):
     """The kit's dataset, built once for the three calls (decoding the tiles takes a while);
-    a continued run keeps its saved crop, seed and plain-crop share."""
+    a continued run keeps its saved crop, seed, plain-crop and bokeh shares."""
     from engine.training.kit_dataset import KitDataset
 
-    crop, seed, plain = args.crop, args.seed, float(options["plain_crops"])
+    crop, seed = args.crop, args.seed
+    plain, bokeh = float(options["plain_crops"]), float(options.get("bokeh_share", 0.0))
     if (run_dir / "config.json").is_file():
         saved = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
         crop, seed = saved["crop"], saved["seed"]
         plain = float(saved["options"].get("plain_crops", plain))
-    return KitDataset(args.kit, crop=crop, seed=seed, plain_crops=plain)
+        bokeh = float(saved["options"].get("bokeh_share", 0.0))
+    return KitDataset(args.kit, crop=crop, seed=seed, plain_crops=plain, bokeh_share=bokeh)
 
 
 def _train(runner, request, budget: Budget, dataset) -> dict:

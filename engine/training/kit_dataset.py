@@ -3,7 +3,9 @@
 A kit folder (``engine.training.kit_build``; ``make gpu-kit``) holds sharp tiles and a
 bank of blur kernels. Each item of a batch: a random photo, one of its tiles, a random
 ``(crop + 2 * margin)`` window (one with detail, as folder datasets choose them, except for
-a ``plain_crops`` share, cut anywhere) and a left-right flip; then, like
+a ``plain_crops`` share, cut anywhere), a left-right flip and, for a ``bokeh_share`` of the
+items, an out-of-focus background in the target (``heavy_blur.soft_background``, on the
+CPU); then, like
 ``heavy_blur.degrade_heavy``: ``SHARP_SHARE`` of the items stay sharp (input = target); the
 others get highlights boosted (luma > 0.85 times 1.5-4) 15% of the time, a bank kernel
 (FFT products for the whole batch at once; mirrored border and correlation as
@@ -29,7 +31,7 @@ import numpy as np
 
 from engine.errors import UsageError
 from engine.imaging import color
-from engine.training import degrade
+from engine.training import degrade, heavy_blur
 from engine.training.datasets import TEXTURE_MIN, TEXTURE_TRIES, texture
 from engine.training.kit_build import KIT_FORMAT, KIT_MANIFEST
 
@@ -126,7 +128,7 @@ class KitDataset:
     mode = "kit"
 
     def __init__(self, root, crop: int, seed: int = 0, plain_crops: float = 0.3,
-                 device=None) -> None:
+                 device=None, bokeh_share: float = 0.0) -> None:
         try:
             import torch
         except ImportError:
@@ -141,6 +143,7 @@ class KitDataset:
             raise UsageError(f"{self.root} holds kit format {self.manifest.get('format')!r}; "
                              f"this PhotoGAN reads {KIT_FORMAT!r}. Rebuild the kit.")
         self.crop, self.seed, self.plain_crops = int(crop), int(seed), float(plain_crops)
+        self.bokeh_share = float(bokeh_share)
         self.margin = int(self.manifest["margin"])
         if self.crop > self.manifest["max_crop"]:
             raise UsageError(f"crop {self.crop} is larger than this kit's tiles allow "
@@ -172,8 +175,11 @@ class KitDataset:
         else:  # validation: the centre of the given tile
             room_y, room_x = (n - side for n in self.tiles[tile_index].shape[:2])
             top, left, flip = room_y // 2, room_x // 2, False
+        bokeh = -1  # no draw at a zero share: the streams of earlier runs stay the same
+        if self.bokeh_share > 0 and rng.uniform() < self.bokeh_share:
+            bokeh = int(rng.integers(0, 2**32))
         return {
-            "tile": tile_index, "top": top, "left": left, "flip": flip,
+            "tile": tile_index, "top": top, "left": left, "flip": flip, "bokeh": bokeh,
             "sharp": bool(rng.uniform() < SHARP_SHARE),
             "gain": float(rng.uniform(1.5, 4.0)) if rng.uniform() < HIGHLIGHT_SHARE else 1.0,
             "kernel": int(rng.integers(0, len(self.kernels))),
@@ -205,7 +211,12 @@ class KitDataset:
         side = self.crop + 2 * self.margin
         y, x = item["top"], item["left"]
         window = self.tiles[item["tile"]][y:y + side, x:x + side]
-        return window[:, ::-1] if item["flip"] else window
+        window = window[:, ::-1] if item["flip"] else window
+        if item.get("bokeh", -1) < 0:
+            return window
+        soft = heavy_blur.soft_background(window.astype(np.float32) / np.float32(255.0),
+                                          np.random.default_rng(item["bokeh"]))
+        return np.rint(soft * 255.0).astype(np.uint8)
 
     def _kernel_stack(self, items: list[dict]):
         """``(B * 3, 1, K, K)`` float32 weights: each item's kernel (a delta when sharp),
@@ -287,5 +298,6 @@ class KitDataset:
         return {"kind": self.kind, "mode": self.mode, "root": str(self.root),
                 "crop": self.crop, "seed": self.seed, "images": len(self.tiles),
                 "detailed": int(len(self.detailed)), "kernels": len(self.kernels),
-                "plain_crops": self.plain_crops, "heavy": True, "device": str(self.device),
+                "plain_crops": self.plain_crops, "bokeh_share": self.bokeh_share,
+                "heavy": True, "device": str(self.device),
                 "problems": list(self.problems)}

@@ -87,6 +87,25 @@ def test_kit_batches_are_deterministic_and_blurred(kit):
         assert (diff == 0.0) == left_sharp, (i, diff)
 
 
+def test_kit_bokeh_share_softens_targets_and_zero_keeps_the_stream(kit):
+    from engine.training.kit_dataset import KitDataset
+
+    def batch(share: float) -> dict:
+        data = KitDataset(kit, crop=CROP, seed=0, plain_crops=0.3, device="cpu",
+                          bokeh_share=share)
+        return data.sample(np.random.default_rng([2, 0]), 8)
+
+    def energy(t: np.ndarray) -> float:  # squared steps: blur lowers them
+        return float((np.diff(t, axis=1) ** 2).mean() + (np.diff(t, axis=2) ** 2).mean())
+
+    default = KitDataset(kit, crop=CROP, seed=0, plain_crops=0.3, device="cpu")
+    plain, soft = batch(0.0), batch(1.0)
+    np.testing.assert_array_equal(plain["target"],
+                                  default.sample(np.random.default_rng([2, 0]), 8)["target"])
+    np.testing.assert_array_equal(soft["target"], batch(1.0)["target"])
+    assert energy(soft["target"]) < 0.8 * energy(plain["target"])
+
+
 def test_kit_blur_matches_the_cpu_blur(kit):
     """The torch conv (mirrored border, correlation) equals ``degrade.blur`` on a window."""
     from engine.training import degrade

@@ -52,7 +52,8 @@ def run_dataset(data, data_b, crop: int, seed: int, options: dict):
     if not is_kit(data):
         return None
     return KitDataset(Path(data), crop=crop, seed=seed,
-                      plain_crops=options.get("plain_crops", 0.3))
+                      plain_crops=options.get("plain_crops", 0.3),
+                      bokeh_share=options.get("bokeh_share", 0.0))
 
 
 SPEC = KindSpec(
