@@ -7,7 +7,9 @@ exactly what was scored) and writes ``docs/models/style_sheet.jpg``: a top row w
 paintings, then one row per photo: photo | style task with each painting | painting task
 with each painting, all at the same height.
 
-Run (after the evals)::
+Run (after the evals; the painting columns come from ``photogan eval painting
+--input-size 8000 --save DIR``, the painting task given each photo at its own size, as a
+photographer would, its output brought to 512 px)::
 
     .venv/bin/python build_scripts/style_sheet.py \
         --style-out starry_night=runs/eval/style_starry_out \

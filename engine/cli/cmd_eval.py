@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from engine.cli.base import EXIT_OK, command
-from engine.cli.cmd_run import ctrl_c_cancels
+from engine.cli.cmd_run import ctrl_c_cancels, parse_sets
 from engine.events import CancelToken
 
 
@@ -130,6 +130,11 @@ def add_style_arguments(p: argparse.ArgumentParser) -> None:
                    help="style/painting: working size, long side in pixels")
     p.add_argument("--save", type=Path, metavar="DIR",
                    help="style/painting: also write each output there (PNG, working size)")
+    p.add_argument("--input-size", type=int, default=0, metavar="PX",
+                   help="style/painting: give the task each photo at this long side (at most "
+                   "its own; 0: at --size) and score its output brought to --size")
+    p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="style/painting: a task parameter (repeatable), as in `photogan run`")
 
 
 def handle_style(args: argparse.Namespace) -> int:
@@ -139,7 +144,8 @@ def handle_style(args: argparse.Namespace) -> int:
     token = CancelToken()
     with ctrl_c_cancels(token):
         rows = api.evaluate_style(args.task, args.data, args.style, args.model, args.size,
-                              args.limit, PlainDisplay(), cancel=token, save=args.save)
+                              args.limit, PlainDisplay(), cancel=token, save=args.save,
+                              input_size=args.input_size, options=parse_sets(args.params))
     for line in api.style_table(args.task, rows, args.style, args.size):
         print(line)
     if args.report:

@@ -173,12 +173,12 @@ def fit_long_side(pixels: np.ndarray, size: int) -> np.ndarray:
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def _output_method(task: str, style_image: str, model: str):
+def _output_method(task: str, style_image: str, model: str, given: dict):
     from engine.style.features import resolve_style
     from engine.tasks.painting import model_for_painting
 
     task_obj = get_task(TASKS[task])
-    given = {"style_image": style_image} if task == "style" else {}
+    given = {**({"style_image": style_image} if task == "style" else {}), **given}
     model = model or (model_for_painting(style_image) if task == "painting" else "")
     if task == "painting" and model:
         given["model"] = model
@@ -204,6 +204,8 @@ def evaluate_style(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     save: Path | None = None,
+    input_size: int = 0,
+    options: dict | None = None,
 ) -> list[StyleRow]:
     """Score the photo, the colour-transfer reference and the task's output on every photo
     under ``data`` against ``style_image`` (a bundled style name or a file).
@@ -213,6 +215,9 @@ def evaluate_style(
     ``style_image`` as its painting, else the default one).
     With ``save``, each output is also written there as ``<photo stem>.png`` (working size;
     ``build_scripts/style_sheet.py`` composes the docs' sheet from them).
+    ``input_size`` > 0 gives the task each photo at that long side (at most its own: a
+    photographer's full-size photo) and scores its output brought to ``size``; ``options``
+    are task parameters (``--set``) over the task's defaults.
 
     Returns:
         ``[photo, colour transfer, output]`` rows with means over photos.
@@ -223,7 +228,7 @@ def evaluate_style(
 
     if task not in TASKS:
         raise UsageError(f"`photogan eval` scores style and painting, not '{task}'.")
-    output = _output_method(task, style_image, model)
+    output = _output_method(task, style_image, model, dict(options or {}))
     painting = fit_long_side(read_style(style_image), size)
     painting_stats = style_stats(painting)
     paths = scan_folder(data, min_side=64).paths[: limit or None]
@@ -232,11 +237,16 @@ def evaluate_style(
                f"{task} output": output}
     rows = {name: StyleRow(name) for name in methods}
     for done, path in enumerate(paths, start=1):
-        photo = fit_long_side(io.read(path).pixels, size)
+        pixels = io.read(path).pixels
+        photo = fit_long_side(pixels, size)
+        given = _task_input(pixels, input_size) if input_size else photo
         for name, method in methods.items():
             cancel.check()
             started = time.perf_counter()
-            result = np.clip(method(photo), 0.0, 1.0)
+            source = given if name.endswith("output") else photo
+            result = np.clip(method(source), 0.0, 1.0)
+            if result.shape[:2] != photo.shape[:2]:
+                result = fit_long_side(result, size)
             seconds = time.perf_counter() - started
             row = scores(result, photo, painting, painting_stats)
             rows[name].per_image.append({"image": path.name, **row, "seconds": seconds})
@@ -244,6 +254,12 @@ def evaluate_style(
                 io.write(Image(pixels=result.astype(np.float32)), Path(save) / f"{path.stem}.png")
         progress(EvalProgress(done=done, total=len(paths), message=path.name))
     return [_mean(row) for row in rows.values()]
+
+
+def _task_input(pixels: np.ndarray, input_size: int) -> np.ndarray:
+    """The photo at long side ``input_size``, never enlarged."""
+    side = max(pixels.shape[:2])
+    return fit_long_side(pixels, input_size) if input_size < side else pixels
 
 
 def _mean(row: StyleRow) -> StyleRow:

@@ -85,14 +85,19 @@ class ModelTask(StoredModelMixin, Task):
         return float(manifest.scale) if manifest else 1.0
 
     def process(self, image: Image, options: dict, ctx: RunContext) -> Image:
+        return self.finish(image, self.run_model(image, options, ctx), options, ctx)
+
+    def run_model(self, image: Image, options: dict, ctx: RunContext) -> Image:
+        """The selected model's output for ``image`` (pixels ``(H * scale, W * scale, 3)``
+        float32 in ``[0, 1]``, alpha brought along), before ``finish``: one exact pass or
+        tiles with the photo's statistics for instance-norm generators, tiles otherwise."""
         manifest = self.require_manifest(options)
         model = load_model(manifest)
         if photo_norm.has_instance_norm(model):
-            return self.finish(image, self.process_exact(image, model, manifest, ctx),
-                               options, ctx)
+            return self.process_exact(image, model, manifest, ctx)
         predict = make_predictor(model, manifest.input_range, manifest.output_range)
-        return self.process_with(image, predict, manifest, options, ctx,
-                                 self.policy(manifest, model))
+        return process_image(image, predict, self.policy(manifest, model), ctx,
+                             scale=manifest.scale)
 
     def policy(self, manifest: Manifest, model=None) -> TilingPolicy:
         """The task's tiling policy for ``manifest``'s model: its size multiple, and the

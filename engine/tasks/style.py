@@ -22,12 +22,13 @@ from functools import lru_cache
 import numpy as np
 
 from engine.errors import HINT_IMPORT_VGG19, PhotoGANError, UsageError
-from engine.events import IterationProgress, Notice, no_progress
+from engine.events import IterationProgress, Notice
 from engine.imaging import color, io
 from engine.imaging.image import Image
-from engine.imaging.resample import lanczos_resize, resize_to
+from engine.imaging.resample import resize_to
 from engine.style import features
 from engine.style.palette import match_colors
+from engine.tasks import photo_size
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, Task, register
 
@@ -106,15 +107,13 @@ class Style(Task):
         else:
             content = match_colors(np.clip(content, 0.0, 1.0), style)
         result = stylize(content, style, net, options, ctx)
-        return finish(image, result, options["keep_colors"], ctx)
+        return photo_size.back_to_photo(image, result, options["keep_colors"], ctx)
 
 
 def working_shape(height: int, width: int, size: int) -> tuple[int, int]:
     """``(h, w)`` with the long side ``size`` (never larger than the photo), aspect kept,
     both at least ``MIN_WORK_SIDE``."""
-    scale = min(1.0, size / max(height, width))
-    return (max(MIN_WORK_SIDE, round(height * scale)),
-            max(MIN_WORK_SIDE, round(width * scale)))
+    return photo_size.working_shape(height, width, size, MIN_WORK_SIDE)
 
 
 def read_style(name_or_path: str) -> np.ndarray:
@@ -199,23 +198,3 @@ def _value_and_grad(net: features.FeatureNet):
 
     loss_fn = losses.make_loss_fn(net.model, net.content_layer, net.style_layers)
     return optimize.value_and_grad(loss_fn)
-
-
-def finish(image: Image, result: np.ndarray, keep_colors: bool, ctx: RunContext) -> Image:
-    """Bring the working-size ``result`` back to the photo's size; alpha is kept as is.
-
-    With ``keep_colors`` the result's luma is combined with the full-size photo's Cb/Cr.
-    """
-    quiet = RunContext(no_progress, ctx.cancel, ctx.tile, ctx.device, ctx.item)
-    if keep_colors:
-        luma = result[:, :, :1]
-        if luma.shape[:2] != (image.height, image.width):
-            luma = lanczos_resize(luma, image.height, image.width, quiet)
-        ycbcr = color.rgb_to_ycbcr(image.pixels)
-        ycbcr[:, :, 0] = luma[:, :, 0]
-        pixels = color.ycbcr_to_rgb(ycbcr)
-    elif result.shape[:2] != (image.height, image.width):
-        pixels = lanczos_resize(result, image.height, image.width, quiet)
-    else:
-        pixels = result
-    return image.with_pixels(np.clip(pixels, 0.0, 1.0).astype(np.float32), image.alpha)

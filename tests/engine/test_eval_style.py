@@ -122,3 +122,32 @@ def test_eval_painting_end_to_end(tmp_path, capsys):
     assert rows[0]["structure"] == pytest.approx(1.0)
     assert rows[1]["palette"] < rows[0]["palette"]
     assert all(r["count"] == 2 for r in rows)
+
+
+@pytest.mark.parametrize(("input_size", "given"), [(120, (80, 120)), (400, (100, 150))])
+def test_eval_painting_input_size_and_task_parameters(tmp_path, monkeypatch, input_size, given):
+    """``--input-size`` gives the task the photo at that long side (never enlarged) and scores
+    its output brought to ``--size``; ``--set`` reaches the task's options."""
+    import json
+
+    from engine.cli import main
+    from engine.tasks.painting import PhotoToPainting
+
+    seen = []
+
+    def fake(self, image, options, ctx):
+        seen.append(((image.height, image.width), options["work_size"], options["degrain"]))
+        return image
+
+    monkeypatch.setattr(PhotoToPainting, "process", fake)
+    data = tmp_path / "photos"
+    data.mkdir()
+    io.write(Image(scene(100, 150)), data / "p.png")
+    report = tmp_path / "r.json"
+    code = main(["eval", "painting", "--data", str(data), "--size", "48", "--input-size",
+                 str(input_size), "--set", "work_size=full", "--set", "degrain=false",
+                 "--report", str(report)])
+    assert code == 0
+    assert seen == [(given, 0, False)]
+    rows = json.loads(report.read_text())
+    assert rows[2]["structure"] == pytest.approx(1.0, abs=0.05)  # the photo, scored at 48

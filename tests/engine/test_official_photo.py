@@ -25,6 +25,9 @@ from tests.engine.torch_reference import (  # noqa: E402
 CYCLEGAN = dict(ngf=8, n_blocks=2, norm="instance")
 DEBLURGAN = dict(ngf=8, n_blocks=2, norm="instance", use_dropout=True, learn_residual=True)
 
+# photo2monet as the official code runs it: full size, no grid average.
+FULL_SIZE_ONE_PASS = {"work_size": 0, "degrain": False}
+
 
 def _photo(height: int, width: int, seed: int = 0) -> np.ndarray:
     """Smooth colour fields plus fine noise, ``(H, W, 3)`` float32 in ``[0, 1]``."""
@@ -52,9 +55,12 @@ def test_imported_generator_gives_the_official_image_of_the_whole_photo(
     api.import_model(path, task, "official")
     photo = _photo(*size)
     expected = np.clip((run_padded(net, photo * 2 - 1) + 1) / 2, 0, 1)
+    # The official code's pass: the whole photo at full size, once (photo2monet's working
+    # size and grid average are PhotoGAN's own steps).
     options = get_task(task).parse_options({"model": "official", "keep_tones": False,
                                             "keep_bokeh": False}
-                                           if task == "deblur" else {"model": "official"})
+                                           if task == "deblur" else
+                                           {"model": "official", **FULL_SIZE_ONE_PASS})
     got = get_task(task).process(Image(photo), options, RunContext()).pixels
     assert got.shape == expected.shape
     assert np.abs(got - expected).max() <= 1 / 255
@@ -74,7 +80,7 @@ def test_tiles_with_photo_statistics_agree_with_one_pass(store, task, arch, conf
     _tiny_instance_norm_model(task, arch, config, seed=4)
     photo = Image(_photo(1200, 1700, seed=2))  # 2 MP
     t = get_task(task)
-    options = t.parse_options({"keep_tones": False} if task == "deblur" else {})
+    options = t.parse_options({"keep_tones": False} if task == "deblur" else FULL_SIZE_ONE_PASS)
     one_pass = t.process(photo, options, RunContext(tile=4096)).pixels
     events = []
     ctx = RunContext(progress=events.append, tile=512)
