@@ -107,12 +107,30 @@ deblur_unet() {
   else
     $PG train deblur --out runs/deblur-unet-heavy7 --resume --steps 7500 --plain
   fi
-  mkdir -p runs/eval
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy7 --kind deblur --id deblur-unet \
+    --default --title "Deblur U-Net (width 16, 3 scales), seventh run"
+  # Then 6000 more at lr 1e-4 (seed 17; stopped at step 1990 for a session's end, its state
+  # packed by build_scripts/campaign_state.py, continued the next session with --resume).
+  train deblur-unet-heavy8 deblur --data data/photos/train --init-from deblur-unet \
+    --steps 6000 --batch 4 --crop 192 --lr 1e-4 --seed 17 --sample-every 1000 \
+    --checkpoint-every 100 --set arch=deblur_unet --set width=16 --set adv_weight=0 \
+    --set fft_weight=1 --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 \
+    --set decay_start=0.3
+  $PY build_scripts/ship_model.py runs/deblur-unet-heavy8 --kind deblur --id deblur-unet \
+    --default --title "Deblur U-Net (width 16, 3 scales), eighth run"
+  # Then 5500 steps where 20% of the targets have an out-of-focus background (bokeh_share,
+  # heavy_blur.soft_background), seed 18.
+  train deblur-unet-heavy9 deblur --data data/photos/train --init-from deblur-unet \
+    --steps 5500 --batch 4 --crop 192 --lr 1e-4 --seed 18 --sample-every 1000 \
+    --checkpoint-every 100 --set arch=deblur_unet --set width=16 --set adv_weight=0 \
+    --set fft_weight=1 --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 \
+    --set decay_start=0.3 --set bokeh_share=0.2
+  mkdir -p runs/eval
+  $PY build_scripts/ship_model.py runs/deblur-unet-heavy9 --kind deblur --id deblur-unet \
     --default --title "Deblur U-Net (width 16, 3 scales), heavy shake and defocus" \
-    --note "Trained on 40 offline photos (docs/MODELS.md) at a 1280-px working size with heavy camera shake (3-37 px), defocus (r 1-6.5), Gaussian blur, boosted highlights, noise and JPEG; with 30% of the blurred pairs from the mild mix (degradation=mixed); 10% of pairs left sharp." \
+    --note "Trained on 40 offline photos (docs/MODELS.md) at a 1280-px working size with heavy camera shake (3-37 px), defocus (r 1-6.5), Gaussian blur, boosted highlights, noise and JPEG; with 30% of the blurred pairs from the mild mix (degradation=mixed); 10% of pairs left sharp; in the last run 20% of the targets with an out-of-focus background (bokeh_share 0.2)." \
     --note "Content loss only: L1 + multi-scale gradient L1 + Fourier L1 (adv_weight 0)." \
-    --note "Six runs in a chain (docs/MODELS.md): heavy1 1700 steps, heavy2 +1200, heavy4 +5000 (mixed), heavy5 +3000 (mixed), heavy6 +3000 (mixed), heavy7 +7500 x 4 x 192 px (mixed, this card's steps and seconds); 5.10 CPU-hours in all." \
+    --note "Nine runs in a chain (docs/MODELS.md): heavy1 1700 steps, heavy2 +1200, heavy4 +5000 (mixed), heavy5 +3000 (mixed), heavy6 +3000 (mixed), heavy7 +7500 x 4 x 192 px (mixed), heavy8 +6000 x 4 x 192 px, heavy9 +5500 x 4 x 192 px with bokeh targets (this card's steps and seconds); 7.25 CPU-hours in all." \
     --note "The task's keep_bokeh gate (on by default) holds the correction back where the photo is much blurrier than its sharpest parts."
   $PG eval deblur --data data/photos/heldout --model deblur-unet --report runs/eval/deblur-unet.json
 }
