@@ -67,6 +67,14 @@ mixed_run() {  # mixed_run NAME STEPS LR SEED DECAY_START: the U-Net on the "mix
     --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 --set decay_start="$5"
 }
 
+crop192_run() {  # crop192_run NAME STEPS SEED [ARGS...]: 4 x 192-px crops, lr 1e-4, from deblur-unet
+  local name=$1 steps=$2 seed=$3; shift 3
+  train "$name" deblur --data data/photos/train --init-from deblur-unet --steps "$steps" \
+    --batch 4 --crop 192 --lr 1e-4 --seed "$seed" --sample-every 1000 --checkpoint-every 100 \
+    --set arch=deblur_unet --set width=16 --set adv_weight=0 --set fft_weight=1 \
+    --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 --set decay_start=0.3 "$@"
+}
+
 deblur_unet() {
   # The default deblur model: the multi-scale U-Net on the heavy mix (docs/MODELS.md). The
   # run was stopped at step 412 (SIGTERM) and resumed with a shorter schedule (1700 steps).
@@ -111,20 +119,12 @@ deblur_unet() {
     --default --title "Deblur U-Net (width 16, 3 scales), seventh run"
   # Then 6000 more at lr 1e-4 (seed 17; stopped at step 1990 for a session's end, its state
   # packed by build_scripts/campaign_state.py, continued the next session with --resume).
-  train deblur-unet-heavy8 deblur --data data/photos/train --init-from deblur-unet \
-    --steps 6000 --batch 4 --crop 192 --lr 1e-4 --seed 17 --sample-every 1000 \
-    --checkpoint-every 100 --set arch=deblur_unet --set width=16 --set adv_weight=0 \
-    --set fft_weight=1 --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 \
-    --set decay_start=0.3
+  crop192_run deblur-unet-heavy8 6000 17
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy8 --kind deblur --id deblur-unet \
     --default --title "Deblur U-Net (width 16, 3 scales), eighth run"
   # Then 5500 steps where 20% of the targets have an out-of-focus background (bokeh_share,
   # heavy_blur.soft_background), seed 18.
-  train deblur-unet-heavy9 deblur --data data/photos/train --init-from deblur-unet \
-    --steps 5500 --batch 4 --crop 192 --lr 1e-4 --seed 18 --sample-every 1000 \
-    --checkpoint-every 100 --set arch=deblur_unet --set width=16 --set adv_weight=0 \
-    --set fft_weight=1 --set degradation=mixed --set beta_1=0.9 --set plain_crops=0.3 \
-    --set decay_start=0.3 --set bokeh_share=0.2
+  crop192_run deblur-unet-heavy9 5500 18 --set bokeh_share=0.2
   mkdir -p runs/eval
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy9 --kind deblur --id deblur-unet \
     --default --title "Deblur U-Net (width 16, 3 scales), heavy shake and defocus" \
