@@ -131,6 +131,23 @@ def test_style_row_extrapolates_time_and_cpu_seconds():
     assert "style: " in format_report(report) and "CPU-seconds" in format_report(report)
 
 
+def test_painting_row_times_the_whole_task_at_its_defaults(monkeypatch):
+    from engine.tasks.painting import PhotoToPainting
+
+    seen = []
+    original = PhotoToPainting.process
+
+    def spy(self, image, options, ctx):
+        seen.append((image.width, image.height, options["work_size"], options["degrain"]))
+        return original(self, image, options, ctx)
+
+    monkeypatch.setattr(PhotoToPainting, "process", spy)
+    assert "painting" not in bench.DEFAULT_TASKS  # a shipped model's whole run: on request
+    (row,) = bench.run_bench(["painting"], (96, 64)).rows
+    assert row.error == "" and row.task == "painting" and row.mp_per_s > 0
+    assert seen[-1] == (96, 64, 768, True)  # the shipped default, through the task's own path
+
+
 def test_a_training_step_row_counts_three_forwards_per_image(monkeypatch):
     """The ``train-*`` rows time the real trainer's step on synthetic crops; FLOPs per step
     are 3 x the generator's forward FLOPs x the batch, so GFLOP/s follows from the time."""
