@@ -275,7 +275,7 @@ def bench_sample(image: Image, *, repeat: int, peak: float | None,
     return row
 
 
-def bench_classical(name: str, image: Image, *, repeat: int, cancel: CancelToken,
+def bench_whole_task(name: str, image: Image, *, repeat: int, cancel: CancelToken,
                     memory: PeakRss) -> BenchRow:
     """Time a task whole at its default options: a classical (OpenCV) one, or a
     ``WHOLE_TASKS`` entry (named ``name``) with its default model."""
@@ -436,7 +436,7 @@ def _measure(name: str, image: Image, repeat: int, tile: int, peak: float | None
             return bench_style(image, repeat=repeat, cancel=cancel, memory=memory)
         if name in TRAIN_BENCHES:
             return bench_train(name, repeat=repeat, peak=peak, cancel=cancel, memory=memory)
-        return bench_classical(name, image, repeat=repeat, cancel=cancel, memory=memory)
+        return bench_whole_task(name, image, repeat=repeat, cancel=cancel, memory=memory)
     except Cancelled:
         raise
     except PhotoGANError as exc:

@@ -12,6 +12,13 @@ betas 0.5, 0.999), constant for the first half, then linear decay to zero.
 
 An unpaired GAN has no target, so ``best`` is chosen by the cycle-reconstruction L1 on the fixed
 validation images of both domains. Images are ``[-1, 1]`` inside, ``[0, 1]`` outside.
+
+``shift_weight`` (default 0: the official losses only) adds a shift-equivariance L1 for
+``G_AB``: the generator run on the crop moved by 2 px (rows, columns or both; one of the
+three per step, drawn on the host) must give its output on the whole crop, moved the same
+way, away from a ``SHIFT_MARGIN`` border. Its stride-2 stages otherwise print a mesh locked
+to their 4-px grid over every photo (docs/MODELS.md, "Working size, grid average"); this
+trains it away at the source instead of averaging four runs at inference.
 """
 
 from __future__ import annotations
@@ -26,6 +33,12 @@ from engine.training.step import make_adam, make_step
 from engine.training.trainers import Export, Setup, Trainer, grid, predict, register
 
 RANGE = "-1,1"
+# Shifts (rows, columns) the equivariance loss draws from: 2 px is half the generator's total
+# stride of 4, the phase its mesh flips at.
+SHIFTS = ((0, 2), (2, 0), (2, 2))
+# Border left out of the equivariance loss (px): the two runs see different reflect padding.
+SHIFT_MARGIN = 8
+SHIFT_MIN_CROP = 4 * SHIFT_MARGIN
 
 
 class ImagePool:
@@ -70,7 +83,7 @@ class ImagePool:
 @register
 class CycleGANTrainer(Trainer):
     kind = "cyclegan"
-    loss_names = ("g_loss", "g_adv", "cycle", "identity", "d_loss")
+    loss_names = ("g_loss", "g_adv", "cycle", "identity", "shift", "d_loss")
     metric = "val_cycle_l1"
     export_suffixes = ("", "-inverse")
     metric_help = ("cycle-reconstruction L1, |G_BA(G_AB(a)) - a| and |G_AB(G_BA(b)) - b| "
@@ -81,6 +94,9 @@ class CycleGANTrainer(Trainer):
         found = limits.problem(cls.kind, options, crop)
         if found:
             raise ValueError(found)
+        if options.get("shift_weight", 0) > 0 and crop < SHIFT_MIN_CROP:
+            raise ValueError(f"shift_weight needs crops of at least {SHIFT_MIN_CROP} px (the "
+                             f"loss leaves out a {SHIFT_MARGIN}-px border); got --crop {crop}.")
         return dict(options)
 
     def __init__(self, setup: Setup, dataset) -> None:
@@ -125,9 +141,27 @@ class CycleGANTrainer(Trainer):
         if weight > 0:
             identity = weight * (losses.l1(g_ab(b, training=True), b)
                                  + losses.l1(g_ba(a, training=True), a))
-        loss = adv + cycle + identity
+        shift = ops.convert_to_tensor(0.0)
+        if o["shift_weight"] > 0:
+            shift = o["shift_weight"] * self._shift_l1(g_ab, a, fake_b, batch["shift"])
+        loss = adv + cycle + identity + shift
         return loss, {"g_loss": loss, "g_adv": adv, "cycle": cycle, "identity": identity,
-                      "fake_a": fake_a, "fake_b": fake_b}
+                      "shift": shift, "fake_a": fake_a, "fake_b": fake_b}
+
+    @staticmethod
+    def _shift_l1(generator, images, outputs, offset):
+        """L1 between ``generator`` on ``images`` ``(B, H, W, C)`` cropped from ``offset``
+        (rows, columns; int tensor) to ``(H - 4, W - 4)`` and ``outputs`` (its output on the
+        whole of ``images``) cropped the same way, without a ``SHIFT_MARGIN`` border."""
+        _, height, width, channels = images.shape
+        batch = ops.shape(images)[0]  # unknown while a step is traced
+        start = ops.concatenate([ops.zeros((1,), "int32"), ops.cast(offset, "int32"),
+                                 ops.zeros((1,), "int32")])
+        size = (batch, height - 4, width - 4, channels)
+        moved = ops.cast(generator(ops.slice(images, start, size), training=True), "float32")
+        expected = ops.slice(outputs, start, size)
+        m = SHIFT_MARGIN
+        return losses.l1(moved[:, m:-m, m:-m], expected[:, m:-m, m:-m])
 
     def _d_loss(self, batch):
         m = self.models
@@ -141,7 +175,10 @@ class CycleGANTrainer(Trainer):
     def train_step(self, step: int, rng: np.random.Generator) -> dict[str, float]:
         batch = self.dataset.sample(rng, self.setup.batch)
         a, b = color.to_model(batch["a"], RANGE), color.to_model(batch["b"], RANGE)
-        logs = self.g_step({"a": a, "b": b})
+        inputs = {"a": a, "b": b}
+        if self.options["shift_weight"] > 0:
+            inputs["shift"] = np.array(SHIFTS[int(rng.integers(0, len(SHIFTS)))], np.int32)
+        logs = self.g_step(inputs)
         fake_a = self.pools["a"].query(logs.pop("fake_a"), rng)
         fake_b = self.pools["b"].query(logs.pop("fake_b"), rng)
         return {**logs, **self.d_step({"a": a, "b": b, "fake_a": fake_a, "fake_b": fake_b})}
@@ -186,6 +223,8 @@ class CycleGANTrainer(Trainer):
 
     def card(self) -> dict:
         o = self.options
+        shift = (f" + {o['shift_weight']} x 2-px shift-equivariance L1"
+                 if o["shift_weight"] > 0 else "")
         return {"losses": f"LSGAN + {o['cycle_weight']} x cycle L1 + "
-                          f"{o['identity_weight'] * o['cycle_weight']} x identity L1, "
+                          f"{o['identity_weight'] * o['cycle_weight']} x identity L1{shift}, "
                           f"{o['pool_size']}-image history pools"}
