@@ -134,8 +134,12 @@ deblur_unet() {
   else
     $PG train deblur --out runs/deblur-unet-heavy10 --resume --steps 5500 --plain
   fi
-  mkdir -p runs/eval
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy10 --kind deblur --id deblur-unet \
+    --default --title "Deblur U-Net (width 16, 3 scales), tenth run"
+  # Then the last of the 10 CPU-hours: 12000 steps the same way (seed 20).
+  crop192_run deblur-unet-heavy11 12000 20 --set bokeh_share=0.2
+  mkdir -p runs/eval
+  $PY build_scripts/ship_model.py runs/deblur-unet-heavy11 --kind deblur --id deblur-unet \
     --default --title "Deblur U-Net (width 16, 3 scales), heavy shake and defocus" \
     --note "Trained on 40 offline photos (docs/MODELS.md) at a 1280-px working size with heavy camera shake (3-37 px), defocus (r 1-6.5), Gaussian blur, boosted highlights, noise and JPEG; with 30% of the blurred pairs from the mild mix (degradation=mixed); 10% of pairs left sharp; in the last two runs 20% of the targets with an out-of-focus background (bokeh_share 0.2)." \
     --note "Content loss only: L1 + multi-scale gradient L1 + Fourier L1 (adv_weight 0)." \
