@@ -141,11 +141,12 @@ deblur_unet() {
   mkdir -p runs/eval
   $PY build_scripts/ship_model.py runs/deblur-unet-heavy11 --kind deblur --id deblur-unet \
     --default --title "Deblur U-Net (width 16, 3 scales), heavy shake and defocus" \
-    --note "Trained on 40 offline photos (docs/MODELS.md) at a 1280-px working size with heavy camera shake (3-37 px), defocus (r 1-6.5), Gaussian blur, boosted highlights, noise and JPEG; with 30% of the blurred pairs from the mild mix (degradation=mixed); 10% of pairs left sharp; in the last two runs 20% of the targets with an out-of-focus background (bokeh_share 0.2)." \
+    --note "Trained on 40 offline photos (docs/MODELS.md) at a 1280-px working size with heavy camera shake (3-37 px), defocus (r 1-6.5), Gaussian blur, boosted highlights, noise and JPEG; with 30% of the blurred pairs from the mild mix (degradation=mixed); 10% of pairs left sharp; in the last three runs 20% of the targets with an out-of-focus background (bokeh_share 0.2)." \
     --note "Content loss only: L1 + multi-scale gradient L1 + Fourier L1 (adv_weight 0)." \
-    --note "Ten runs in a chain (docs/MODELS.md): heavy1 1700 steps, heavy2 +1200, heavy4 +5000 (mixed), heavy5 +3000 (mixed), heavy6 +3000 (mixed), heavy7 +7500 x 4 x 192 px (mixed), heavy8 +6000 x 4 x 192 px, heavy9 +5500 x 4 x 192 px with bokeh targets, heavy10 +5500 x 4 x 192 px with bokeh targets (this card's steps and seconds); 8.08 CPU-hours in all." \
+    --note "Eleven runs in a chain (docs/MODELS.md): heavy1 1700 steps, heavy2 +1200, heavy4 +5000 (mixed), heavy5 +3000 (mixed), heavy6 +3000 (mixed), heavy7 +7500 x 4 x 192 px (mixed), heavy8 +6000 x 4 x 192 px, heavy9 +5500 x 4 x 192 px with bokeh targets, heavy10 +5500 and heavy11 +12000 x 4 x 192 px the same (this card's steps and seconds); 9.86 CPU-hours in all." \
     --note "The task's keep_bokeh gate (on by default) holds the correction back where the photo is much blurrier than its sharpest parts."
   $PG eval deblur --data data/photos/heldout --model deblur-unet --report runs/eval/deblur-unet.json
+  # (the shipped card carries this report: ship_model.py ... --eval runs/eval/deblur-unet.json)
 }
 
 upscale() {
