@@ -276,7 +276,7 @@ def bench_sample(image: Image, *, repeat: int, peak: float | None,
 
 
 def bench_whole_task(name: str, image: Image, *, repeat: int, cancel: CancelToken,
-                    memory: PeakRss) -> BenchRow:
+                     memory: PeakRss) -> BenchRow:
     """Time a task whole at its default options: a classical (OpenCV) one, or a
     ``WHOLE_TASKS`` entry (named ``name``) with its default model."""
     from engine.tasks.registry import RunContext, get_task

@@ -13,8 +13,10 @@ import pytest
 
 from engine.events import CancelToken
 from engine.models import build
+from engine.training import limits
+from engine.training.kinds.cyclegan import SHIFT_MIN_CROP
 from engine.training.runner import train
-from engine.training.trainers.cyclegan import SHIFT_MIN_CROP, CycleGANTrainer
+from engine.training.trainers.cyclegan import CycleGANTrainer
 from tests.engine.test_training_runs import FakeDataset, tiny_request
 
 SIZE = SHIFT_MIN_CROP + 8
@@ -81,6 +83,9 @@ def test_card_names_the_shift_term_only_when_used(weight):
 
 def test_shift_weight_refuses_crops_too_small_for_its_margin():
     options = {"ngf": 4, "n_blocks": 1, "ndf": 4, "d_layers": 1, "shift_weight": 1.0}
-    with pytest.raises(ValueError, match="shift_weight needs crops"):
+    rule = f"at least {SHIFT_MIN_CROP} pixels with shift_weight"
+    assert rule in limits.problem("cyclegan", options, SHIFT_MIN_CROP - 4)
+    assert limits.problem("cyclegan", {**options, "shift_weight": 0.0}, SHIFT_MIN_CROP - 4) == ""
+    with pytest.raises(ValueError, match=rule):
         CycleGANTrainer.resolve(options, SHIFT_MIN_CROP - 4)
     assert CycleGANTrainer.resolve(options, SHIFT_MIN_CROP)["shift_weight"] == 1.0

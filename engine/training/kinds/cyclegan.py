@@ -5,12 +5,25 @@ B) and ``NAME-inverse`` (task ``monet2photo``). It keeps the official instance n
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from engine.training.spec import TWO_FOLDERS, KindSpec, Preset, WizardChoice, critic_crop_limits
+
+# Border (px) the shift-equivariance loss (``shift_weight``) leaves out, and the smallest crop
+# that leaves it room: the two runs it compares see different reflect padding there.
+SHIFT_MARGIN = 8
+SHIFT_MIN_CROP = 4 * SHIFT_MARGIN
 
 
 def crop_limits(options: dict):
-    """Crops for the PatchGAN critic, in multiples of 4."""
-    return critic_crop_limits("cyclegan", options, 4, "PatchGAN")
+    """Crops for the PatchGAN critic, in multiples of 4; at least ``SHIFT_MIN_CROP`` with
+    ``shift_weight``."""
+    limits = critic_crop_limits("cyclegan", options, 4, "PatchGAN")
+    if float(options.get("shift_weight", 0)) <= 0 or limits.minimum >= SHIFT_MIN_CROP:
+        return limits
+    return replace(limits, minimum=SHIFT_MIN_CROP,
+                   rule=f"{limits.rule}, and at least {SHIFT_MIN_CROP} pixels with "
+                        f"shift_weight (its loss leaves out a {SHIFT_MARGIN}-pixel border)")
 
 
 SPEC = KindSpec(

@@ -29,6 +29,7 @@ from keras import ops
 from engine.imaging import color
 from engine.models import build
 from engine.training import limits, losses
+from engine.training.kinds.cyclegan import SHIFT_MARGIN
 from engine.training.step import make_adam, make_step
 from engine.training.trainers import Export, Setup, Trainer, grid, predict, register
 
@@ -36,9 +37,6 @@ RANGE = "-1,1"
 # Shifts (rows, columns) the equivariance loss draws from: 2 px is half the generator's total
 # stride of 4, the phase its mesh flips at.
 SHIFTS = ((0, 2), (2, 0), (2, 2))
-# Border left out of the equivariance loss (px): the two runs see different reflect padding.
-SHIFT_MARGIN = 8
-SHIFT_MIN_CROP = 4 * SHIFT_MARGIN
 
 
 class ImagePool:
@@ -94,9 +92,6 @@ class CycleGANTrainer(Trainer):
         found = limits.problem(cls.kind, options, crop)
         if found:
             raise ValueError(found)
-        if options.get("shift_weight", 0) > 0 and crop < SHIFT_MIN_CROP:
-            raise ValueError(f"shift_weight needs crops of at least {SHIFT_MIN_CROP} px (the "
-                             f"loss leaves out a {SHIFT_MARGIN}-px border); got --crop {crop}.")
         return dict(options)
 
     def __init__(self, setup: Setup, dataset) -> None:
