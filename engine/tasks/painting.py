@@ -12,6 +12,11 @@ histogram match the style task adds was measured and left out: on the flat ``cit
 it bands smooth gradients into new edges (docs/MODELS.md). Models whose card names no painting
 (imported official generators, the user's own) are left as they are.
 
+**Detail step** (``match_detail``, on by default; again only for models whose card names their
+painting): the grid average softens the generator's strokes; their fine contrast is brought
+back up to the painting's (``engine.tasks.stroke_detail``, an unsharp mask whose amount is
+measured per image).
+
 **Working size** (``work_size``): the generator paints strokes as wide as it learned them on
 its training photos (512-896 px long side), so it runs on the photo brought to this long side
 and the result is brought back to the photo's exact size (``engine.tasks.photo_size``); at
@@ -45,6 +50,7 @@ from engine.tasks import photo_size
 from engine.tasks.model_task import ModelTask
 from engine.tasks.params import Param
 from engine.tasks.registry import RunContext, register
+from engine.tasks.stroke_detail import match_detail
 
 # The painting's colours are read at this long side at most (its statistics, not its detail).
 PALETTE_SIDE = 512
@@ -164,6 +170,9 @@ class PhotoToPainting(CycleGanTask):
         Param("match_palette", "bool", True, "Give the result the colours of the painting the "
               "model learned from (named in its model card); off: the generator's own "
               "colours. Models that name no painting are never recoloured."),
+        Param("match_detail", "bool", True, "Give the result the crisp stroke edges of the "
+              "painting the model learned from (its fine contrast, measured per photo; the "
+              "mesh removal softens them); off: as the generator painted them."),
         *CycleGanTask.size_params,
         Param("keep_colors", "bool", False, "Keep the photo's own colours: only the "
               "painting's brushwork and light (brightness) are applied."),
@@ -171,10 +180,15 @@ class PhotoToPainting(CycleGanTask):
 
     def finish(self, source: Image, result: Image, options: dict, ctx: RunContext) -> Image:
         name = painting_name(self.manifest(options))
-        if not options.get("match_palette", True) or not name:
+        palette, detail = options.get("match_palette", True), options.get("match_detail", True)
+        if not name or not (palette or detail):
             return result
-        pixels = match_moments(result.pixels, painting_pixels(name))
-        return result.with_pixels(np.clip(pixels, 0.0, 1.0).astype(np.float32), result.alpha)
+        pixels = result.pixels
+        if palette:
+            pixels = np.clip(match_moments(pixels, painting_pixels(name)), 0.0, 1.0)
+        if detail:
+            pixels = match_detail(pixels, painting_pixels(name))
+        return result.with_pixels(pixels.astype(np.float32), result.alpha)
 
 
 @register
