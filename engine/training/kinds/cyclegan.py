@@ -37,8 +37,7 @@ SPEC = KindSpec(
     defaults={
         "ngf": 64, "n_blocks": 9, "norm": "instance", "upsample": "resize_conv",
         "ndf": 64, "d_layers": 3, "d_norm": "instance",
-        "cycle_weight": 10.0, "identity_weight": 0.5, "shift_weight": 0.0, "style_weight": 0.0,
-        "pool_size": 50,
+        "cycle_weight": 10.0, "identity_weight": 0.5, "shift_weight": 0.0, "pool_size": 50,
         "lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999, "decay_start": 0.5,
     },
     presets={

@@ -19,14 +19,6 @@ three per step, drawn on the host) must give its output on the whole crop, moved
 way, away from a ``SHIFT_MARGIN`` border. Its stride-2 stages otherwise print a mesh locked
 to their 4-px grid over every photo (docs/MODELS.md, "Working size, grid average"); this
 trains it away at the source instead of averaging four runs at inference.
-
-``style_weight`` (default 0) adds a texture loss for ``G_AB`` (Johnson et al. 2016's
-feed-forward style loss inside CycleGAN): the style task's feature network
-(``engine.style.features``: VGG19 when its weights are present, else the seeded random
-fallback) compares the Gram matrices, channel means and variances of ``G_AB(a)`` with those of
-the step's real domain-B crop (``engine.style.losses.style_loss``, relative errors). The
-discriminator alone teaches one painting's brushwork slowly; with the shift loss on, it is
-what keeps strokes in a mesh-free generator (docs/MODELS.md, "A texture loss").
 """
 
 from __future__ import annotations
@@ -36,8 +28,6 @@ from keras import ops
 
 from engine.imaging import color
 from engine.models import build
-from engine.style import features as style_features
-from engine.style import losses as style_losses
 from engine.training import limits, losses
 from engine.training.kinds.cyclegan import SHIFT_MARGIN
 from engine.training.step import make_adam, make_step
@@ -91,7 +81,7 @@ class ImagePool:
 @register
 class CycleGANTrainer(Trainer):
     kind = "cyclegan"
-    loss_names = ("g_loss", "g_adv", "cycle", "identity", "shift", "style", "d_loss")
+    loss_names = ("g_loss", "g_adv", "cycle", "identity", "shift", "d_loss")
     metric = "val_cycle_l1"
     export_suffixes = ("", "-inverse")
     metric_help = ("cycle-reconstruction L1, |G_BA(G_AB(a)) - a| and |G_AB(G_BA(b)) - b| "
@@ -121,10 +111,6 @@ class CycleGANTrainer(Trainer):
         self.optimizers = {"generator": make_adam(o["lr"], setup.steps, **adam),
                            "discriminator": make_adam(o["lr"], setup.steps, **adam)}
         self.pools = {"a": ImagePool(o["pool_size"]), "b": ImagePool(o["pool_size"])}
-        self.style_net = None
-        if o["style_weight"] > 0:
-            self.style_net = style_features.load_feature_net(
-                0, style_features.find_vgg19_weights())
         m = self.models
         self.g_step = make_step(
             self._g_loss,
@@ -153,23 +139,9 @@ class CycleGANTrainer(Trainer):
         shift = ops.convert_to_tensor(0.0)
         if o["shift_weight"] > 0:
             shift = o["shift_weight"] * self._shift_l1(g_ab, a, fake_b, batch["shift"])
-        style = ops.convert_to_tensor(0.0)
-        if self.style_net is not None:
-            style = o["style_weight"] * self._style(self.style_net, fake_b, b)
-        loss = adv + cycle + identity + shift + style
+        loss = adv + cycle + identity + shift
         return loss, {"g_loss": loss, "g_adv": adv, "cycle": cycle, "identity": identity,
-                      "shift": shift, "style": style, "fake_a": fake_a, "fake_b": fake_b}
-
-    @staticmethod
-    def _style(net, outputs, paintings):
-        """The style task's ``style_loss`` of ``outputs`` against ``paintings`` (both
-        ``(B, H, W, 3)`` in ``[-1, 1]``; the paintings' statistics held fixed), pooled over
-        the batch; a scalar, 0 when their statistics agree."""
-        mine = net.model((outputs + 1.0) * 0.5, training=False)
-        theirs = net.model(ops.stop_gradient((paintings + 1.0) * 0.5), training=False)
-        targets = [tuple(ops.stop_gradient(t) for t in style_losses.style_statistics(theirs[n]))
-                   for n in net.style_layers]
-        return style_losses.style_loss([mine[n] for n in net.style_layers], targets)
+                      "shift": shift, "fake_a": fake_a, "fake_b": fake_b}
 
     @staticmethod
     def _shift_l1(generator, images, outputs, offset):
@@ -248,10 +220,6 @@ class CycleGANTrainer(Trainer):
         o = self.options
         shift = (f" + {o['shift_weight']} x 2-px shift-equivariance L1"
                  if o["shift_weight"] > 0 else "")
-        style = ""
-        if o.get("style_weight", 0) > 0:
-            net = "VGG19" if style_features.find_vgg19_weights() else "random-feature"
-            style = f" + {o['style_weight']} x {net} style loss against the B crops"
         return {"losses": f"LSGAN + {o['cycle_weight']} x cycle L1 + "
-                          f"{o['identity_weight'] * o['cycle_weight']} x identity L1{shift}"
-                          f"{style}, {o['pool_size']}-image history pools"}
+                          f"{o['identity_weight'] * o['cycle_weight']} x identity L1{shift}, "
+                          f"{o['pool_size']}-image history pools"}
