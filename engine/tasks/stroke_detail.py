@@ -2,16 +2,17 @@
 
 A painting's strokes are sharp-edged: at the 512-px size the evaluation uses, the fine band
 of *The Starry Night*'s luma (the luma minus its Gaussian blur, sigma 1 px) spreads with a
-standard deviation of 0.051, twice a photo's (0.025). The generator paints strokes, but the
+standard deviation of 0.054, twice a photo's (0.025). The generator paints strokes, but the
 grid average that removes its mesh (``degrain``) averages four slightly different stroke
-fields and so softens them: 0.029 over the ten held-out photos (docs/MODELS.md, "The detail
+fields and so softens them: 0.032 over the ten held-out photos (0.052 in one pass, mesh
+included) (docs/MODELS.md, "The detail
 step"). ``match_detail`` brings the fine band back up to the painting's spread with an unsharp
 mask of the same sigma (``engine.tasks.sharpen.unsharp_mask``) whose gain is the ratio of the
 two spreads, measured per image: never below 1x (an output already as crisp as the painting is
 left alone) and at most ``MAX_GAIN`` (a flat photo's few edges are not blown into halos). The
 mask multiplies the finest detail (1-2 px) by the gain and coarser parts of the band by less,
-so the band's measured spread rises by a little less than the gain (1.5x for a gain of 1.75
-on the held-out photos' outputs). Like the palette step it needs the painting, so only models
+so the band's measured spread rises by less than the gain (on the held-out photos' outputs:
+gains 1.4-2.0, mean 1.69; spread 1.39x, to 0.043). Like the palette step it needs the painting, so only models
 whose card names one get it.
 """
 
@@ -48,8 +49,8 @@ def detail_gain(content: np.ndarray, painting: np.ndarray, sigma: float = DETAIL
 
 def match_detail(content: np.ndarray, painting: np.ndarray, sigma: float = DETAIL_SIGMA,
                  max_gain: float = MAX_GAIN) -> np.ndarray:
-    """``content`` sharpened by an unsharp mask of amount ``detail_gain - 1`` and ``sigma``
-    (all three channels alike, so a stroke keeps its colour).
+    """``content`` sharpened by an unsharp mask of amount ``detail_gain - 1`` and ``sigma``,
+    the same on R, G and B.
 
     Args:
         content: ``(H, W, 3)`` RGB float in ``[0, 1]``.
