@@ -12,8 +12,8 @@ two spreads, measured per image: never below 1x (an output already as crisp as t
 left alone) and at most ``MAX_GAIN`` (a flat photo's few edges are not blown into halos). The
 mask multiplies the finest detail (1-2 px) by the gain and coarser parts of the band by less,
 so the band's measured spread rises by less than the gain (on the held-out photos' outputs:
-gains 1.4-2.0, mean 1.69; spread 1.39x, to 0.043). Like the palette step it needs the painting, so only models
-whose card names one get it.
+gains 1.4-2.0, mean 1.69; spread 1.39x, to 0.043). Like the palette step it needs the
+painting, so only models whose card names one get it.
 """
 
 from __future__ import annotations
